@@ -1,0 +1,49 @@
+"""The staff's contact center: cases, queues, positions, IVR and reports. Built by
+``core.factory.create_app("contact_center")``. Every route except sign-in needs a staff login."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from flask import Flask, current_app, redirect, request, session, url_for
+from flask_babel import lazy_gettext as _l
+from flask_login import LoginManager, current_user
+
+from core import accounts
+from core.db import utcnow
+from core.pages import bp as pages_bp
+from core.web import end_session
+
+# Endpoints reachable without a staff session (the route-guard test enforces the rest).
+PUBLIC_ENDPOINTS = {"auth.sign_in", "static", "pages.accessibility", "pages.privacy",
+                    "pages.legal_notes", "home.index"}
+
+
+def register(app: Flask) -> None:
+    login = LoginManager(app)
+    login.login_view = "auth.sign_in"
+    login.login_message = _l("Please sign in.")
+    login.login_message_category = "info"
+    login.session_protection = "strong"
+    login.user_loader(accounts.load_staff)
+
+    from .auth.views import bp as auth_bp
+    from .home.views import bp as home_bp
+
+    app.register_blueprint(home_bp)
+    app.register_blueprint(auth_bp)
+    app.register_blueprint(pages_bp)
+
+    @app.before_request
+    def _idle_timeout():
+        """Staff sessions end after a period without requests."""
+        if not current_user.is_authenticated:
+            return None
+        limit: timedelta = current_app.config["STAFF_IDLE_TIMEOUT"]
+        now = utcnow().timestamp()
+        last = session.get("seen_at", now)
+        if now - last > limit.total_seconds():
+            end_session()
+            return redirect(url_for("auth.sign_in", next=request.path, expired=1))
+        session["seen_at"] = now
+        return None

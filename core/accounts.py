@@ -1,0 +1,179 @@
+"""Sign-in services for both apps: verification, lockout after repeated failures, rehash on
+login, session tokens that sign-out revokes, and the principals Flask-Login carries.
+
+Every failure returns the same outcome whatever the reason (unknown user, wrong password,
+locked account), so a caller can never learn whether an account exists.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from flask_login import UserMixin
+from sqlalchemy import select
+
+from core import audit, db
+from core.models import AccessCredential, StaffRole, StaffUser, new_session_token
+from core.security import verify_password
+
+
+@dataclass(frozen=True)
+class LockoutPolicy:
+    max_failures: int = 5
+    lock_for: timedelta = timedelta(minutes=15)
+
+
+class CitizenPrincipal(UserMixin):
+    """A signed-in citizen. Position pages depend only on ``person_id``/``ente_id``, so another
+    identity provider (SPID, CIE, eIDAS) only needs to produce one of these."""
+
+    def __init__(self, credential: AccessCredential, provider: str = "codes"):
+        self.credential_id = credential.id
+        self.person_id = credential.person_id
+        self.ente_id = credential.person.ente_id
+        self.preferred_language = str(credential.person.language)
+        self.display_name = credential.person.display_name
+        self.provider = provider
+        self._token = credential.session_token
+
+    def get_id(self) -> str:
+        return f"{self.provider}:{self.credential_id}:{self._token}"
+
+
+class StaffPrincipal(UserMixin):
+    def __init__(self, user: StaffUser):
+        self.id = user.id
+        self.name = user.name
+        self.email = user.email
+        self.role = StaffRole(user.role)
+        self.ente_ids = frozenset(e.id for e in user.enti)
+        self.preferred_language = (user.languages or ["it"])[0]
+        self._token = user.session_token
+
+    def get_id(self) -> str:
+        return f"staff:{self.id}:{self._token}"
+
+    @property
+    def all_enti(self) -> bool:
+        return self.role == StaffRole.ADMIN and not self.ente_ids
+
+    @property
+    def read_only(self) -> bool:
+        return self.role == StaffRole.ENTE_VIEWER
+
+
+def _normalise_username(username: str) -> str:
+    return username.strip().upper()
+
+
+def _is_locked(account, now: datetime) -> bool:
+    return account.locked_until is not None and account.locked_until > now
+
+
+def _register_failure(account, now: datetime, policy: LockoutPolicy) -> None:
+    account.failed_attempts += 1
+    if account.failed_attempts >= policy.max_failures:
+        account.locked_until = now + policy.lock_for
+        account.failed_attempts = 0
+
+
+def authenticate_citizen(
+    username: str, password: str, now: datetime, policy: LockoutPolicy
+) -> CitizenPrincipal | None:
+    """Check the access codes printed on the letter. ``None`` for any failure."""
+    credential = db.session.scalars(
+        select(AccessCredential).where(AccessCredential.username == _normalise_username(username))
+    ).one_or_none()
+    if credential is None:
+        verify_password(None, password)  # same work as a real check
+        return None
+    if _is_locked(credential, now):
+        verify_password(None, password)
+        audit.record("citizen.login_locked", actor_type="citizen", actor_id=credential.person_id,
+                     object_type="access_credential", object_id=credential.id)
+        return None
+    ok, new_hash = verify_password(credential.password_hash, password)
+    if not ok:
+        _register_failure(credential, now, policy)
+        audit.record("citizen.login_failed", actor_type="citizen", actor_id=credential.person_id,
+                     object_type="access_credential", object_id=credential.id,
+                     locked=credential.locked_until is not None and credential.locked_until > now)
+        return None
+    if new_hash:
+        credential.password_hash = new_hash
+    credential.failed_attempts = 0
+    credential.locked_until = None
+    credential.last_login_at = now
+    audit.record("citizen.login", actor_type="citizen", actor_id=credential.person_id,
+                 object_type="access_credential", object_id=credential.id,
+                 ente_id=credential.person.ente_id)
+    return CitizenPrincipal(credential)
+
+
+def load_citizen(user_id: str) -> CitizenPrincipal | None:
+    provider, _, rest = user_id.partition(":")
+    cred_id, _, token = rest.partition(":")
+    if provider != "codes" or not cred_id.isdigit():
+        return None
+    credential = db.session.get(AccessCredential, int(cred_id))
+    if credential is None or credential.session_token != token:
+        return None
+    return CitizenPrincipal(credential)
+
+
+def sign_out_citizen(credential_id: int) -> None:
+    credential = db.session.get(AccessCredential, credential_id)
+    if credential is not None:
+        credential.session_token = new_session_token()
+        audit.record("citizen.logout", actor_type="citizen", actor_id=credential.person_id,
+                     object_type="access_credential", object_id=credential.id)
+
+
+def authenticate_staff(
+    email: str, password: str, now: datetime, policy: LockoutPolicy
+) -> StaffPrincipal | None:
+    user = db.session.scalars(
+        select(StaffUser).where(StaffUser.email == email.strip().lower())
+    ).one_or_none()
+    if user is None or not user.active:
+        verify_password(None, password)
+        return None
+    if _is_locked(user, now):
+        verify_password(None, password)
+        audit.record("staff.login_locked", actor_type="staff", actor_id=user.id,
+                     object_type="staff_user", object_id=user.id)
+        return None
+    ok, new_hash = verify_password(user.password_hash, password)
+    if not ok:
+        _register_failure(user, now, policy)
+        audit.record("staff.login_failed", actor_type="staff", actor_id=user.id,
+                     object_type="staff_user", object_id=user.id)
+        return None
+    if new_hash:
+        user.password_hash = new_hash
+    user.failed_attempts = 0
+    user.locked_until = None
+    user.last_login_at = now
+    audit.record("staff.login", actor_type="staff", actor_id=user.id,
+                 object_type="staff_user", object_id=user.id)
+    return StaffPrincipal(user)
+
+
+def load_staff(user_id: str) -> StaffPrincipal | None:
+    kind, _, rest = user_id.partition(":")
+    staff_id, _, token = rest.partition(":")
+    if kind != "staff" or not staff_id.isdigit():
+        return None
+    user = db.session.get(StaffUser, int(staff_id))
+    if user is None or not user.active or user.session_token != token:
+        return None
+    return StaffPrincipal(user)
+
+
+def sign_out_staff(staff_id: int) -> None:
+    user = db.session.get(StaffUser, staff_id)
+    if user is not None:
+        user.session_token = new_session_token()
+        audit.record("staff.logout", actor_type="staff", actor_id=user.id,
+                     object_type="staff_user", object_id=user.id)

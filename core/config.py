@@ -1,0 +1,120 @@
+"""Settings read from the environment.
+
+``APP_ENV`` picks the class: ``development`` (default: the embedded demo on an SQLite file,
+no Redis needed, jobs inline), ``test`` or ``production``. Production refuses to start with a
+missing or weak ``SECRET_KEY``.
+"""
+
+from __future__ import annotations
+
+import os
+from datetime import timedelta
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+INSTANCE = Path(os.environ.get("INSTANCE_PATH", ROOT / "instance"))
+LANGUAGES = ("it", "en", "fr", "de", "es")
+DEV_SECRET = "dev-only-not-secret-change-me-0123456789abcdef"  # noqa: S105 - demo only
+
+
+class ConfigError(RuntimeError):
+    """The configuration is unsafe or incomplete; the app must not start."""
+
+
+class BaseConfig:
+    APP_ENV = "development"
+    SECRET_KEY = os.environ.get("SECRET_KEY", DEV_SECRET)
+    DATABASE_URL = os.environ.get("DATABASE_URL", f"sqlite:///{INSTANCE / 'multe.sqlite3'}")
+    REDIS_URL = os.environ.get("REDIS_URL", "")
+    STORAGE_DIR = os.environ.get("STORAGE_DIR", str(INSTANCE / "storage"))
+
+    BABEL_DEFAULT_LOCALE = "it"
+    BABEL_DEFAULT_TIMEZONE = "Europe/Rome"
+    BABEL_TRANSLATION_DIRECTORIES = str(ROOT / "translations")
+    LANGUAGES = LANGUAGES
+
+    WTF_CSRF_TIME_LIMIT = None  # the token lives as long as the session
+    SESSION_COOKIE_SECURE = True
+    SESSION_COOKIE_HTTPONLY = True
+    REMEMBER_COOKIE_SECURE = True
+    REMEMBER_COOKIE_HTTPONLY = True
+    PREFERRED_URL_SCHEME = "https"
+    HSTS = False
+    MAX_CONTENT_LENGTH = 25 * 1024 * 1024
+
+    RATELIMIT_HEADERS_ENABLED = True
+    RATELIMIT_STRATEGY = "moving-window"
+
+    PORTAL_BASE_URL = os.environ.get("PORTAL_BASE_URL", "http://127.0.0.1:5000")
+    CONTACT_CENTER_BASE_URL = os.environ.get("CONTACT_CENTER_BASE_URL", "http://127.0.0.1:5001")
+    CONCESSIONAIRE_NAME = os.environ.get("CONCESSIONAIRE_NAME", "Multe Chiare S.r.l.")
+    SUPPORT_PHONE = os.environ.get("SUPPORT_PHONE", "+39 02 0000 0000")
+    SUPPORT_EMAIL = os.environ.get("SUPPORT_EMAIL", "assistenza@example.org")
+    SUPPORT_PEC = os.environ.get("SUPPORT_PEC", "multechiare@pec.example.org")
+
+    # Citizen sign-in: lock an account for a while after repeated failures.
+    LOGIN_MAX_FAILURES = 5
+    LOGIN_LOCK_MINUTES = 15
+
+    # Per-app session settings (applied by the factory).
+    PORTAL = {
+        "SESSION_COOKIE_NAME": "portal_session",
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "PERMANENT_SESSION_LIFETIME": timedelta(minutes=60),
+        "LOGIN_RATE_LIMIT": "10 per minute;50 per hour",
+    }
+    CONTACT_CENTER = {
+        "SESSION_COOKIE_NAME": "cc_session",
+        "SESSION_COOKIE_SAMESITE": "Strict",
+        "PERMANENT_SESSION_LIFETIME": timedelta(hours=9),
+        "STAFF_IDLE_TIMEOUT": timedelta(minutes=15),
+        "LOGIN_RATE_LIMIT": "10 per minute;30 per hour",
+    }
+
+
+class DevelopmentConfig(BaseConfig):
+    """The embedded demo: plain HTTP on 127.0.0.1, so cookies cannot be Secure-only."""
+
+    SESSION_COOKIE_SECURE = False
+    REMEMBER_COOKIE_SECURE = False
+    PREFERRED_URL_SCHEME = "http"
+
+
+class TestConfig(DevelopmentConfig):
+    APP_ENV = "test"
+    TESTING = True
+    DATABASE_URL = os.environ.get("TEST_DATABASE_URL", "sqlite://")
+    REDIS_URL = os.environ.get("REDIS_URL", "")
+    SECRET_KEY = "test-secret-key-that-is-long-enough-0123456789"  # noqa: S105
+
+
+class ProductionConfig(BaseConfig):
+    APP_ENV = "production"
+    HSTS = True
+    SECRET_KEY = os.environ.get("SECRET_KEY", "")
+
+
+CONFIGS = {
+    "development": DevelopmentConfig,
+    "test": TestConfig,
+    "production": ProductionConfig,
+}
+
+WEAK_SECRETS = {"", "secret", "changeme", "change-me", "dev", DEV_SECRET}
+
+
+def config_for(env: str | None = None) -> type[BaseConfig]:
+    env = env or os.environ.get("APP_ENV", "development")
+    try:
+        return CONFIGS[env]
+    except KeyError:
+        raise ConfigError(f"unknown APP_ENV {env!r}; use one of {', '.join(CONFIGS)}") from None
+
+
+def check_secret_key(secret: str | None) -> None:
+    """Production guard: at least 32 characters, not a known placeholder, not one repeated char."""
+    if not secret or secret in WEAK_SECRETS or len(secret) < 32 or len(set(secret)) < 8:
+        raise ConfigError(
+            "SECRET_KEY is missing or weak: set at least 32 random characters "
+            "(python -c 'import secrets; print(secrets.token_urlsafe(48))')"
+        )

@@ -1,0 +1,74 @@
+"""Locale selection and locale-aware formatting shared by both apps.
+
+Order (house style): an explicit choice (``?lang=`` remembered in the session) → the signed-in
+citizen's saved language → the browser's Accept-Language → Italian.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+
+from flask import current_app, g, request, session
+from flask_babel import Babel, format_currency, format_date, format_datetime, get_locale
+from flask_login import current_user
+
+LANGUAGE_NAMES = {
+    "it": "Italiano",
+    "en": "English",
+    "fr": "Français",
+    "de": "Deutsch",
+    "es": "Español",
+}
+
+
+def select_locale() -> str:
+    languages = current_app.config["LANGUAGES"]
+    chosen = request.args.get("lang")
+    if chosen in languages:
+        session["lang"] = chosen
+        return chosen
+    if session.get("lang") in languages:
+        return session["lang"]
+    preferred = getattr(current_user, "preferred_language", None) if current_user else None
+    if preferred in languages:
+        return preferred
+    best = request.accept_languages.best_match(languages)
+    return best or current_app.config["BABEL_DEFAULT_LOCALE"]
+
+
+def current_language() -> str:
+    if "lang_code" not in g:
+        g.lang_code = str(get_locale() or "it")
+    return g.lang_code
+
+
+def money(amount: Decimal | None) -> str:
+    """``1.234,56 €`` in Italian, ``€1,234.56`` in English: Babel's currency format."""
+    if amount is None:
+        return ""
+    if isinstance(amount, float):
+        raise TypeError("money must be Decimal")
+    return format_currency(amount, "EUR")
+
+
+def long_date(value: date | datetime | None) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        return format_datetime(value, "medium")  # shown in Europe/Rome by Flask-Babel
+    return format_date(value, "long")
+
+
+def init_app(app) -> None:
+    Babel(app, locale_selector=select_locale, timezone_selector=lambda: "Europe/Rome")
+    app.jinja_env.filters["money"] = money
+    app.jinja_env.filters["long_date"] = long_date
+
+    @app.context_processor
+    def _i18n_context():
+        return {
+            "current_lang": current_language(),
+            "language_names": LANGUAGE_NAMES,
+            "languages": app.config["LANGUAGES"],
+        }

@@ -1,0 +1,29 @@
+"""All mapped classes, importable from one place (Alembic reads ``Base.metadata`` from here)."""
+
+from core.db import Base
+
+from ._common import Language
+from .audit import AuditEvent
+from .auth import AccessCredential, StaffRole, StaffUser, new_session_token, staff_ente
+from .ente import CostKind, Ente, EnteCost, NotificationChannel
+from .notifications import NotificationEvent, NotificationOutcome
+from .payments import Payment, PaymentChannel, PaymentStatus
+from .people import Person, PersonKind
+from .requests import LostCodesRequest
+from .verbali import (
+    Evidence,
+    EvidenceKind,
+    Verbale,
+    VerbaleCost,
+    VerbaleStatus,
+    VerbaleViolation,
+)
+from .violations import ViolationAmount, ViolationFamily, ViolationType
+
+__all__ = [
+    "AccessCredential", "AuditEvent", "Base", "CostKind", "Ente", "EnteCost", "Evidence",
+    "EvidenceKind", "Language", "LostCodesRequest", "NotificationChannel", "NotificationEvent",
+    "NotificationOutcome", "Payment", "PaymentChannel", "PaymentStatus", "Person", "PersonKind",
+    "StaffRole", "StaffUser", "new_session_token", "Verbale", "VerbaleCost", "VerbaleStatus", "VerbaleViolation",
+    "ViolationAmount", "ViolationFamily", "ViolationType", "staff_ente",
+]

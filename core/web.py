@@ -1,0 +1,60 @@
+"""Web-layer helpers shared by both apps: template globals and session (re)creation."""
+
+from __future__ import annotations
+
+from flask import Flask, current_app, request, session, url_for
+from flask_babel import gettext as _
+from flask_login import login_user, logout_user
+
+
+def lang_url(code: str) -> str:
+    """The current page in another language (the choice is remembered in the session)."""
+    args = request.args.to_dict(flat=True) if request else {}
+    args["lang"] = code
+    if request and request.endpoint and request.method == "GET" and request.url_rule is not None:
+        try:
+            return url_for(request.endpoint, **{**(request.view_args or {}), **args})
+        except Exception:  # noqa: BLE001 - any routing problem falls back to the home page
+            pass
+    return url_for(home_endpoint(), lang=code)
+
+
+def home_endpoint() -> str:
+    return "home.index"
+
+
+def site_name() -> str:
+    if current_app.config["APP_NAME"] == "portal":
+        return _("Traffic fines – citizen portal")
+    return _("Contact center")
+
+
+def site_tagline() -> str:
+    if current_app.config["APP_NAME"] == "portal":
+        return _("See your position, pay and send requests in your language")
+    return _("Cases, queues and service charter for the Municipalities")
+
+
+def start_session(principal) -> None:
+    """Begin an authenticated session on a fresh cookie (no fixation), keeping the language."""
+    lang = session.get("lang")
+    session.clear()
+    if lang:
+        session["lang"] = lang
+    session.permanent = True
+    login_user(principal)
+
+
+def end_session() -> None:
+    lang = session.get("lang")
+    logout_user()
+    session.clear()
+    if lang:
+        session["lang"] = lang
+
+
+def init_app(app: Flask) -> None:
+    app.jinja_env.globals.update(
+        lang_url=lang_url, home_endpoint=home_endpoint, site_name=site_name,
+        site_tagline=site_tagline,
+    )

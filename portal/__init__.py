@@ -1,0 +1,29 @@
+"""The citizens' portal: sign in with the letter's codes, see and pay the position, file
+requests. Built by ``core.factory.create_app("portal")``."""
+
+from __future__ import annotations
+
+from flask import Flask
+from flask_babel import lazy_gettext as _l
+from flask_login import LoginManager
+
+from core import accounts
+from core.pages import bp as pages_bp
+
+
+def register(app: Flask) -> None:
+    login = LoginManager(app)
+    login.login_view = "auth.sign_in"
+    login.login_message = _l("Please sign in with the codes printed on your letter.")
+    login.login_message_category = "info"
+    login.session_protection = "strong"
+    login.user_loader(accounts.load_citizen)
+
+    from .auth.views import bp as auth_bp
+    from .home.views import bp as home_bp
+    from .position.views import bp as position_bp
+
+    app.register_blueprint(home_bp)
+    app.register_blueprint(auth_bp)
+    app.register_blueprint(position_bp)
+    app.register_blueprint(pages_bp)

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
+
 from flask import Flask, current_app, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import login_user, logout_user
+from werkzeug.routing import BuildError
 
 
 def lang_url(code: str) -> str:
@@ -12,10 +15,8 @@ def lang_url(code: str) -> str:
     args = request.args.to_dict(flat=True) if request else {}
     args["lang"] = code
     if request and request.endpoint and request.method == "GET" and request.url_rule is not None:
-        try:
+        with contextlib.suppress(BuildError):
             return url_for(request.endpoint, **{**(request.view_args or {}), **args})
-        except Exception:  # noqa: BLE001 - any routing problem falls back to the home page
-            pass
     return url_for(home_endpoint(), lang=code)
 
 

@@ -1,0 +1,132 @@
+"""Test fixtures: real databases (SQLite by default, PostgreSQL when ``TEST_DATABASE_URL`` is
+set), schema built by the Alembic migrations once per run, each test inside a transaction that
+is rolled back (``join_transaction_mode="create_savepoint"``), both apps, and no outbound
+network."""
+
+from __future__ import annotations
+
+import os
+import socket
+
+import pytest
+from sqlalchemy import inspect, text
+
+from core import db
+from core.factory import create_app
+from core.migrate import upgrade
+
+os.environ.setdefault("APP_ENV", "test")
+
+
+def _database_url(tmp_path_factory) -> str:
+    url = os.environ.get("TEST_DATABASE_URL")
+    if url:
+        return url
+    return f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.sqlite3'}"
+
+
+def _reset_schema(engine) -> None:
+    """Start from an empty database so the migrations, not create_all, build the schema."""
+    with engine.begin() as conn:
+        if conn.dialect.name == "postgresql":
+            conn.execute(text("DROP SCHEMA public CASCADE"))
+            conn.execute(text("CREATE SCHEMA public"))
+        else:
+            for table in inspect(conn).get_table_names():
+                conn.execute(text(f'DROP TABLE IF EXISTS "{table}"'))
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory) -> str:
+    return _database_url(tmp_path_factory)
+
+
+@pytest.fixture(scope="session")
+def engine(database_url):
+    engine = db.make_engine(database_url)
+    _reset_schema(engine)
+    upgrade(engine)
+    yield engine
+    engine.dispose()
+
+
+def _overrides(database_url: str, tmp_path_factory) -> dict:
+    return {
+        "TESTING": True,
+        "DATABASE_URL": database_url,
+        "WTF_CSRF_ENABLED": False,
+        "SERVER_NAME": None,
+        "STORAGE_DIR": str(tmp_path_factory.mktemp("storage")),
+        "REDIS_URL": os.environ.get("REDIS_URL", ""),
+    }
+
+
+@pytest.fixture(scope="session")
+def portal_app(engine, database_url, tmp_path_factory):
+    return create_app("portal", _overrides(database_url, tmp_path_factory))
+
+
+@pytest.fixture(scope="session")
+def cc_app(engine, database_url, tmp_path_factory):
+    return create_app("contact_center", _overrides(database_url, tmp_path_factory))
+
+
+@pytest.fixture(autouse=True)
+def db_session(request):
+    """Each test runs in a transaction rolled back at the end; commits become savepoints."""
+    if "engine" not in request.fixturenames and not any(
+        name in request.fixturenames for name in ("portal_app", "cc_app", "portal", "cc")
+    ):
+        yield None
+        return
+    engine = request.getfixturevalue("engine")
+    connection = engine.connect()
+    transaction = connection.begin()
+    db.session.remove()
+    db.session.configure(bind=connection, join_transaction_mode="create_savepoint")
+    yield db.session
+    db.session.remove()
+    transaction.rollback()
+    connection.close()
+    db.session.configure(bind=engine, join_transaction_mode="conservative_savepoint")
+
+
+@pytest.fixture()
+def portal(portal_app, db_session):
+    with portal_app.test_request_context():
+        pass
+    return portal_app.test_client()
+
+
+@pytest.fixture()
+def cc(cc_app, db_session):
+    return cc_app.test_client()
+
+
+@pytest.fixture(autouse=True)
+def _no_outbound_network(monkeypatch, request):
+    """Only loopback connections: stand-ins run on 127.0.0.1, nothing reaches the internet."""
+    real_connect = socket.socket.connect
+
+    def guarded(sock, address):
+        host = address[0] if isinstance(address, tuple) else address
+        if isinstance(host, str) and not (
+            host.startswith("127.") or host in ("localhost", "::1") or host.startswith("/")
+        ):
+            raise RuntimeError(f"outbound network blocked in tests: {address!r}")
+        return real_connect(sock, address)
+
+    monkeypatch.setattr(socket.socket, "connect", guarded)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _prepare_run():
+    """Compiled catalogues for translated pages; a clean Redis test database when used."""
+    from core.i18n_tools import compile_all
+
+    compile_all()
+    redis_url = os.environ.get("REDIS_URL")
+    if redis_url:
+        import redis
+
+        redis.Redis.from_url(redis_url).flushdb()

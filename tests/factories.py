@@ -1,0 +1,118 @@
+"""Plain factory functions for tests. Each adds to ``db.session`` and flushes."""
+
+from __future__ import annotations
+
+import itertools
+from datetime import UTC, date, datetime
+from decimal import Decimal
+
+from core import db
+from core.models import (
+    AccessCredential,
+    Ente,
+    Person,
+    StaffRole,
+    StaffUser,
+    Verbale,
+    VerbaleStatus,
+    VerbaleViolation,
+    ViolationAmount,
+    ViolationType,
+)
+from core.security import hash_password
+
+_seq = itertools.count(1)
+
+
+def ente(code: str | None = None, **kw) -> Ente:
+    n = next(_seq)
+    obj = Ente(
+        code=code or f"E{n}",
+        name=kw.pop("name", f"Comune di Prova {n}"),
+        fiscal_code=kw.pop("fiscal_code", f"{80000000000 + n:011d}"),
+        segregation_code=kw.pop("segregation_code", "02"),
+        id_broker_pa=kw.pop("id_broker_pa", "15376371009"),
+        id_station=kw.pop("id_station", "15376371009_01"),
+        iban=kw.pop("iban", "IT60X0542811101000000123456"),
+        rules=kw.pop("rules", {}),
+        **kw,
+    )
+    db.session.add(obj)
+    db.session.flush()
+    return obj
+
+
+def person(ente_obj: Ente, **kw) -> Person:
+    obj = Person(
+        ente_id=ente_obj.id,
+        first_name=kw.pop("first_name", "Mario"),
+        last_name=kw.pop("last_name", f"Rossi{next(_seq)}"),
+        country=kw.pop("country", "IT"),
+        language=kw.pop("language", "it"),
+        **kw,
+    )
+    db.session.add(obj)
+    db.session.flush()
+    return obj
+
+
+def credential(person_obj: Person, username: str | None = None, password: str = "Secret-pass-1") -> AccessCredential:
+    obj = AccessCredential(
+        person_id=person_obj.id,
+        username=(username or f"TEST-{next(_seq):06d}").upper(),
+        password_hash=hash_password(password),
+    )
+    db.session.add(obj)
+    db.session.flush()
+    return obj
+
+
+def violation_type(code: str | None = None, min_amount="42.00", max_amount="173.00", **kw) -> ViolationType:
+    obj = ViolationType(
+        code=code or f"V{next(_seq)}",
+        article=kw.pop("article", "art. 7 c. 1 CdS"),
+        description=kw.pop("description", {lang: f"Violation ({lang})" for lang in ("it", "en", "fr", "de", "es")}),
+        **kw,
+    )
+    obj.amounts.append(ViolationAmount(min_amount=Decimal(min_amount), max_amount=Decimal(max_amount),
+                                       valid_from=date(2019, 1, 1)))
+    db.session.add(obj)
+    db.session.flush()
+    return obj
+
+
+def verbale(ente_obj: Ente, offender: Person, vtype: ViolationType | None = None, **kw) -> Verbale:
+    vtype = vtype or violation_type()
+    amount = vtype.amounts[0]
+    obj = Verbale(
+        ente_id=ente_obj.id,
+        number=kw.pop("number", f"{ente_obj.code}/2026/{next(_seq):06d}"),
+        violation_at=kw.pop("violation_at", datetime(2026, 3, 1, 10, 0, tzinfo=UTC)),
+        place=kw.pop("place", "Via Roma 1"),
+        plate=kw.pop("plate", "AB123CD"),
+        assessed_on=kw.pop("assessed_on", date(2026, 3, 1)),
+        offender_id=offender.id,
+        status=kw.pop("status", VerbaleStatus.NOTIFIED),
+        notified_on=kw.pop("notified_on", date(2026, 3, 10)),
+        **kw,
+    )
+    obj.violations.append(VerbaleViolation(violation_type_id=vtype.id, min_amount=amount.min_amount,
+                                           max_amount=amount.max_amount))
+    db.session.add(obj)
+    db.session.flush()
+    return obj
+
+
+def staff(role: StaffRole = StaffRole.AGENT, enti: list[Ente] | None = None, password: str = "Staff-pass-123", **kw) -> StaffUser:
+    obj = StaffUser(
+        email=kw.pop("email", f"staff{next(_seq)}@example.org"),
+        name=kw.pop("name", "Operatore"),
+        role=role,
+        password_hash=hash_password(password),
+        languages=kw.pop("languages", ["it"]),
+        **kw,
+    )
+    obj.enti = list(enti or [])
+    db.session.add(obj)
+    db.session.flush()
+    return obj

@@ -11,12 +11,11 @@ from flask_login import LoginManager, current_user
 
 from core import accounts
 from core.db import utcnow
-from core.pages import bp as pages_bp
 from core.web import end_session
 
 # Endpoints reachable without a staff session (the route-guard test enforces the rest).
-PUBLIC_ENDPOINTS = {"auth.sign_in", "static", "pages.accessibility", "pages.privacy",
-                    "pages.legal_notes", "home.index"}
+# home.index shows the sign-in form to anonymous visitors and the desk to signed-in staff.
+PUBLIC_ENDPOINTS = {"auth.sign_in", "home.index", "static"}
 
 
 def register(app: Flask) -> None:
@@ -32,7 +31,6 @@ def register(app: Flask) -> None:
 
     app.register_blueprint(home_bp)
     app.register_blueprint(auth_bp)
-    app.register_blueprint(pages_bp)
 
     @app.before_request
     def _idle_timeout():

@@ -36,6 +36,18 @@ def site_tagline() -> str:
     return _("Cases, queues and service charter for the Municipalities")
 
 
+INFO_PAGES = {"pages.accessibility": "/accessibility", "pages.privacy": "/privacy",
+              "pages.legal_notes": "/legal-notes"}
+
+
+def info_url(endpoint: str) -> str:
+    """Public information pages live on the portal; the contact center links there, so every
+    contact-center route except sign-in stays behind the staff login."""
+    if current_app.config["APP_NAME"] == "portal":
+        return url_for(endpoint)
+    return current_app.config["PORTAL_BASE_URL"].rstrip("/") + INFO_PAGES[endpoint]
+
+
 def start_session(principal) -> None:
     """Begin an authenticated session on a fresh cookie (no fixation), keeping the language."""
     lang = session.get("lang")
@@ -57,5 +69,5 @@ def end_session() -> None:
 def init_app(app: Flask) -> None:
     app.jinja_env.globals.update(
         lang_url=lang_url, home_endpoint=home_endpoint, site_name=site_name,
-        site_tagline=site_tagline,
+        site_tagline=site_tagline, info_url=info_url,
     )

@@ -84,11 +84,7 @@ def _register_errors(app: Flask) -> None:
 
 def _register_cli(app: Flask) -> None:
     from core.demo.cli import demo_cli
+    from core.fines.cli import calendar_cli, fines_cli
 
-    app.cli.add_command(demo_cli)
-    try:  # TEMPORARY while the engine lands
-        from core.fines.cli import calendar_cli, fines_cli
-    except ImportError:
-        return
-    for group in (fines_cli, calendar_cli):
+    for group in (demo_cli, fines_cli, calendar_cli):
         app.cli.add_command(group)

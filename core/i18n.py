@@ -10,7 +10,7 @@ from datetime import date, datetime
 from decimal import Decimal
 
 from flask import current_app, g, request, session
-from flask_babel import Babel, format_currency, format_date, format_datetime, get_locale
+from flask_babel import Babel, format_currency, format_date, format_time, get_locale
 from flask_login import current_user
 
 LANGUAGE_NAMES = {
@@ -56,7 +56,8 @@ def long_date(value: date | datetime | None) -> str:
     if value is None:
         return ""
     if isinstance(value, datetime):
-        return format_datetime(value, "medium")  # shown in Europe/Rome by Flask-Babel
+        # e.g. "6 marzo 2025, 14:05" / "March 6, 2025, 2:05 PM", always in Europe/Rome
+        return f"{format_date(value, 'long')}, {format_time(value, 'short')}"
     return format_date(value, "long")
 
 

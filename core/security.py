@@ -52,7 +52,7 @@ def init_app(app) -> None:
             f"script-src 'self' 'nonce-{nonce}'; "
             "style-src 'self'; "
             "img-src 'self' data:; "
-            "font-src 'self'; "
+            "font-src 'self' data:; "
             "connect-src 'self'; "
             "object-src 'none'; "
             "base-uri 'self'; "

@@ -1,4 +1,6 @@
-"""Plain factory functions for tests. Each adds to ``db.session`` and flushes."""
+"""Plain factory functions for tests. Each adds to ``db.session`` and commits — inside the
+test's outer transaction (``join_transaction_mode="create_savepoint"``) a commit only releases a
+savepoint, so the rows survive the request's own commit or rollback and vanish after the test."""
 
 from __future__ import annotations
 
@@ -24,6 +26,12 @@ from core.security import hash_password
 _seq = itertools.count(1)
 
 
+def _save(obj):
+    db.session.add(obj)
+    db.session.commit()
+    return obj
+
+
 def ente(code: str | None = None, **kw) -> Ente:
     n = next(_seq)
     obj = Ente(
@@ -37,9 +45,7 @@ def ente(code: str | None = None, **kw) -> Ente:
         rules=kw.pop("rules", {}),
         **kw,
     )
-    db.session.add(obj)
-    db.session.flush()
-    return obj
+    return _save(obj)
 
 
 def person(ente_obj: Ente, **kw) -> Person:
@@ -51,9 +57,7 @@ def person(ente_obj: Ente, **kw) -> Person:
         language=kw.pop("language", "it"),
         **kw,
     )
-    db.session.add(obj)
-    db.session.flush()
-    return obj
+    return _save(obj)
 
 
 def credential(person_obj: Person, username: str | None = None, password: str = "Secret-pass-1") -> AccessCredential:
@@ -62,9 +66,7 @@ def credential(person_obj: Person, username: str | None = None, password: str = 
         username=(username or f"TEST-{next(_seq):06d}").upper(),
         password_hash=hash_password(password),
     )
-    db.session.add(obj)
-    db.session.flush()
-    return obj
+    return _save(obj)
 
 
 def violation_type(code: str | None = None, min_amount="42.00", max_amount="173.00", **kw) -> ViolationType:
@@ -76,9 +78,7 @@ def violation_type(code: str | None = None, min_amount="42.00", max_amount="173.
     )
     obj.amounts.append(ViolationAmount(min_amount=Decimal(min_amount), max_amount=Decimal(max_amount),
                                        valid_from=date(2019, 1, 1)))
-    db.session.add(obj)
-    db.session.flush()
-    return obj
+    return _save(obj)
 
 
 def verbale(ente_obj: Ente, offender: Person, vtype: ViolationType | None = None, **kw) -> Verbale:
@@ -98,9 +98,7 @@ def verbale(ente_obj: Ente, offender: Person, vtype: ViolationType | None = None
     )
     obj.violations.append(VerbaleViolation(violation_type_id=vtype.id, min_amount=amount.min_amount,
                                            max_amount=amount.max_amount))
-    db.session.add(obj)
-    db.session.flush()
-    return obj
+    return _save(obj)
 
 
 def staff(role: StaffRole = StaffRole.AGENT, enti: list[Ente] | None = None, password: str = "Staff-pass-123", **kw) -> StaffUser:
@@ -113,6 +111,4 @@ def staff(role: StaffRole = StaffRole.AGENT, enti: list[Ente] | None = None, pas
         **kw,
     )
     obj.enti = list(enti or [])
-    db.session.add(obj)
-    db.session.flush()
-    return obj
+    return _save(obj)

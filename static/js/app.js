@@ -3,6 +3,11 @@
 (function () {
   "use strict";
 
+  // This file is loaded before the Bootstrap Italia bundle. The bundle includes Video.js,
+  // which otherwise injects a <style> element into <head> that our CSP (style-src 'self')
+  // blocks; this documented switch turns that off. We host no videos.
+  window.VIDEOJS_NO_DYNAMIC_STYLE = true;
+
   document.addEventListener("DOMContentLoaded", function () {
     // After a failed submission, move the focus to the error summary so screen-reader and
     // keyboard users hear the list of errors first (Designers Italia / GOV.UK pattern).

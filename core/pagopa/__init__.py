@@ -1,0 +1,1 @@
+"""pagoPA: notice numbers, QR payloads, the creditor SOAP service and receipts."""

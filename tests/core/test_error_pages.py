@@ -1,7 +1,13 @@
 """Error pages 400/403/404/429/500 render in all five languages, never as a bare traceback."""
 
 import pytest
-from werkzeug.exceptions import BadRequest, Forbidden, InternalServerError, NotFound, TooManyRequests
+from werkzeug.exceptions import (
+    BadRequest,
+    Forbidden,
+    InternalServerError,
+    NotFound,
+    TooManyRequests,
+)
 
 from core.factory import ERROR_TEXTS
 

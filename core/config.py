@@ -52,6 +52,28 @@ class BaseConfig:
     SUPPORT_EMAIL = os.environ.get("SUPPORT_EMAIL", "assistenza@example.org")
     SUPPORT_PEC = os.environ.get("SUPPORT_PEC", "multechiare@pec.example.org")
 
+    MAIL_SERVER = os.environ.get("MAIL_SERVER", "127.0.0.1")
+    MAIL_PORT = int(os.environ.get("MAIL_PORT", "8025"))
+    MAIL_USE_TLS = os.environ.get("MAIL_USE_TLS", "") == "1"
+    MAIL_USERNAME = os.environ.get("MAIL_USERNAME", "")
+    MAIL_PASSWORD = os.environ.get("MAIL_PASSWORD", "")
+    MAIL_SENDER = os.environ.get("MAIL_SENDER", "noreply@multechiare.example.org")
+    MAIL_SENDER_NAME = os.environ.get("MAIL_SENDER_NAME", "Multe Chiare")
+
+    # A quote accepted inside a window is honoured when paid up to this many days after the
+    # window's last day (card checkout or pagoPA attempt started in time, confirmed later).
+    QUOTE_GRACE_DAYS = int(os.environ.get("QUOTE_GRACE_DAYS", "3"))
+
+    # Stripe (card payments). The defaults point at the local stand-in started by the demo;
+    # production sets the real keys and leaves STRIPE_API_BASE empty.
+    STRIPE_SECRET_KEY = os.environ.get("STRIPE_SECRET_KEY", "sk_test_standin_0000000000000000")
+    STRIPE_WEBHOOK_SECRET = os.environ.get("STRIPE_WEBHOOK_SECRET", "whsec_standin_0000000000000000")
+    STRIPE_API_BASE = os.environ.get("STRIPE_API_BASE", "http://127.0.0.1:5002")
+
+    # pagoPA: the node that calls our creditor SOAP service (a simulated node in the demo).
+    PAGOPA_NODE_URL = os.environ.get("PAGOPA_NODE_URL", "http://127.0.0.1:5003")
+    PAGOPA_MAX_REQUEST_BYTES = 256 * 1024
+
     # Citizen sign-in: lock an account for a while after repeated failures.
     LOGIN_MAX_FAILURES = 5
     LOGIN_LOCK_MINUTES = 15
@@ -92,6 +114,9 @@ class ProductionConfig(BaseConfig):
     APP_ENV = "production"
     HSTS = True
     SECRET_KEY = os.environ.get("SECRET_KEY", "")
+    STRIPE_SECRET_KEY = os.environ.get("STRIPE_SECRET_KEY", "")
+    STRIPE_WEBHOOK_SECRET = os.environ.get("STRIPE_WEBHOOK_SECRET", "")
+    STRIPE_API_BASE = os.environ.get("STRIPE_API_BASE", "")  # empty: the real Stripe API
 
 
 CONFIGS = {

@@ -137,10 +137,13 @@ def init_app(app) -> None:
     """
     configure(app.config["DATABASE_URL"])
 
+    from core import jobs
+
     @app.after_request
     def _commit(response):
         if response.status_code < 400:
             session.commit()
+            jobs.run_ready()
         else:
             session.rollback()
         return response

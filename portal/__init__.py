@@ -21,9 +21,13 @@ def register(app: Flask) -> None:
 
     from .auth.views import bp as auth_bp
     from .home.views import bp as home_bp
+    from .pagopa.views import bp as pagopa_bp
+    from .payments.views import bp as payments_bp
     from .position.views import bp as position_bp
 
     app.register_blueprint(home_bp)
     app.register_blueprint(auth_bp)
     app.register_blueprint(position_bp)
+    app.register_blueprint(payments_bp)
+    app.register_blueprint(pagopa_bp)
     app.register_blueprint(pages_bp)

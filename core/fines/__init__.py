@@ -77,6 +77,7 @@ from core.fines.settings import (
     fine_rules_from,
     instalment_rules_from,
     load_ente_settings,
+    settings_of,
 )
 
 __all__ = [
@@ -123,6 +124,7 @@ __all__ = [
     "is_open",
     "is_working_day",
     "load_ente_settings",
+    "settings_of",
     "max_instalments",
     "national_holidays",
     "next_change_date",

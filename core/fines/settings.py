@@ -47,6 +47,7 @@ __all__ = [
     "fine_rules_from",
     "instalment_rules_from",
     "load_ente_settings",
+    "settings_of",
 ]
 
 
@@ -319,6 +320,12 @@ def load_ente_settings(code: str) -> EnteSettings:
     ente = session.scalars(select(Ente).where(Ente.code == code)).one_or_none()
     if ente is None:
         raise UnknownEnteError(f"unknown Ente code {code!r}")
+    return settings_of(ente)
+
+
+def settings_of(ente: Any) -> EnteSettings:
+    """Engine settings of an Ente-like object (``code``, ``patron_saint``, ``rules``,
+    ``timezone`` attributes). Pure: no database access."""
     rules = ente.rules or {}
     calendar = calendar_settings_from(ente.patron_saint, rules, getattr(ente, "timezone", None))
     return EnteSettings(

@@ -7,7 +7,17 @@ from .audit import AuditEvent
 from .auth import AccessCredential, StaffRole, StaffUser, new_session_token, staff_ente
 from .ente import CostKind, Ente, EnteCost, NotificationChannel
 from .notifications import NotificationEvent, NotificationOutcome
-from .payments import Payment, PaymentChannel, PaymentStatus
+from .payments import (
+    Allocation,
+    IuvCounter,
+    NoticeStatus,
+    Payment,
+    PaymentChannel,
+    PaymentNotice,
+    PaymentStatus,
+    RefundRequest,
+    RefundStatus,
+)
 from .people import Person, PersonKind
 from .requests import LostCodesRequest
 from .verbali import (
@@ -21,6 +31,7 @@ from .verbali import (
 from .violations import ViolationAmount, ViolationFamily, ViolationType
 
 __all__ = [
+    "Allocation", "IuvCounter", "NoticeStatus", "PaymentNotice", "RefundRequest", "RefundStatus",
     "AccessCredential", "AuditEvent", "Base", "CostKind", "Ente", "EnteCost", "Evidence",
     "EvidenceKind", "Language", "LostCodesRequest", "NotificationChannel", "NotificationEvent",
     "NotificationOutcome", "Payment", "PaymentChannel", "PaymentStatus", "Person", "PersonKind",

@@ -82,6 +82,7 @@ class Verbale(Base):
     evidence: Mapped[list[Evidence]] = relationship(
         back_populates="verbale", cascade="all, delete-orphan", order_by="Evidence.id"
     )
+    payments = relationship("Payment", viewonly=True, order_by="Payment.id")
 
 
 class VerbaleViolation(Base):

@@ -1,0 +1,1 @@
+"""Collection: the payments ledger, receipts, refunds (and later reconciliation)."""

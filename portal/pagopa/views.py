@@ -1,0 +1,3 @@
+from flask import Blueprint
+
+bp = Blueprint("pagopa", __name__, url_prefix="/pagopa")

@@ -24,7 +24,7 @@ ERROR_TEXTS = {
     405: (_l("Method not allowed"), _l("This page cannot be used in this way.")),
     413: (_l("File too large"), _l("The file you sent is larger than allowed.")),
     429: (_l("Too many attempts"), _l("You have made too many requests. Please wait a few minutes and try again.")),
-    500: (_l("Something went wrong"), _l("An unexpected error occurred. Nothing you sent was lost: please try again later.")),
+    500: (_l("Something went wrong"), _l("An unexpected error occurred and your request was not completed. Please try again in a few minutes.")),
 }
 
 

@@ -221,3 +221,13 @@ def evidence_of_person(evidence_id: int, person_id: int) -> Evidence | None:
     stmt = (select(Evidence).join(Verbale, Evidence.verbale_id == Verbale.id)
             .where(Evidence.id == evidence_id, _of_person(person_id)))
     return db.session.scalars(stmt).one_or_none()
+
+
+def receipt_of_person(payment_id: int, person_id: int) -> Payment | None:
+    """A confirmed payment on one of the person's verbali (for the receipt download)."""
+    stmt = (select(Payment).join(Verbale, Payment.verbale_id == Verbale.id)
+            .where(Payment.id == payment_id, Payment.status == PaymentStatus.CONFIRMED,
+                   _of_person(person_id))
+            .options(selectinload(Payment.verbale).selectinload(Verbale.ente),
+                     selectinload(Payment.verbale).selectinload(Verbale.offender)))
+    return db.session.scalars(stmt).one_or_none()

@@ -19,14 +19,21 @@ def register(app: Flask) -> None:
     login.session_protection = "strong"
     login.user_loader(accounts.load_citizen)
 
+    from core.collection.receipts import allocation_label, channel_label
+
+    from .account.views import bp as account_bp
     from .auth.views import bp as auth_bp
     from .home.views import bp as home_bp
     from .pagopa.views import bp as pagopa_bp
     from .payments.views import bp as payments_bp
+    from .position import texts
     from .position.views import bp as position_bp
 
+    app.jinja_env.globals.update(texts=texts, channel_label=channel_label,
+                                 allocation_label=allocation_label)
     app.register_blueprint(home_bp)
     app.register_blueprint(auth_bp)
+    app.register_blueprint(account_bp)
     app.register_blueprint(position_bp)
     app.register_blueprint(payments_bp)
     app.register_blueprint(pagopa_bp)

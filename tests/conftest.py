@@ -130,3 +130,47 @@ def _prepare_run():
         import redis
 
         redis.Redis.from_url(redis_url).flushdb()
+
+
+class _Inbox:
+    """Messages received by the local SMTP server."""
+
+    def __init__(self):
+        import threading
+
+        self.messages = []
+        self._cond = threading.Condition()
+
+    async def handle_DATA(self, server, session, envelope):  # aiosmtpd handler
+        from email import message_from_bytes, policy
+
+        with self._cond:
+            self.messages.append(message_from_bytes(envelope.content, policy=policy.default))
+            self._cond.notify_all()
+        return "250 Message accepted for delivery"
+
+    def wait_for(self, count: int, timeout: float = 10):
+        with self._cond:
+            self._cond.wait_for(lambda: len(self.messages) >= count, timeout=timeout)
+            assert len(self.messages) >= count, f"expected {count} messages, got {len(self.messages)}"
+            return list(self.messages)
+
+
+@pytest.fixture()
+def smtp_server(portal_app, cc_app):
+    """A real SMTP server (aiosmtpd) on a free loopback port; both apps send to it."""
+    from aiosmtpd.controller import Controller
+
+    inbox = _Inbox()
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    controller = Controller(inbox, hostname="127.0.0.1", port=port)
+    controller.start()
+    saved = [(app, app.config["MAIL_SERVER"], app.config["MAIL_PORT"]) for app in (portal_app, cc_app)]
+    for app in (portal_app, cc_app):
+        app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=port)
+    yield inbox
+    controller.stop()
+    for app, server, old_port in saved:
+        app.config.update(MAIL_SERVER=server, MAIL_PORT=old_port)

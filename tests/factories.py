@@ -112,3 +112,37 @@ def staff(role: StaffRole = StaffRole.AGENT, enti: list[Ente] | None = None, pas
     )
     obj.enti = list(enti or [])
     return _save(obj)
+
+
+def sign_in_citizen(client, person_obj: Person, password: str = "Secret-pass-1") -> AccessCredential:
+    """Create codes for the person and sign in with them through the real form."""
+    cred = credential(person_obj, password=password)
+    response = client.post("/sign-in", data={"username": cred.username, "password": password})
+    assert response.status_code == 302, response.get_data(as_text=True)[:500]
+    return cred
+
+
+def evidence(verbale_obj: Verbale, storage_dir, kind: str = "photo", data: bytes = b"\xff\xd8\xff\xe0fakejpeg") -> Evidence:
+    import hashlib
+    from pathlib import Path
+
+    from core.models import Evidence
+
+    key = f"test/{verbale_obj.id}/{next(_seq)}.{'jpg' if kind == 'photo' else 'pdf'}"
+    path = Path(storage_dir) / key
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(data)
+    obj = Evidence(verbale_id=verbale_obj.id, kind=kind, filename=path.name,
+                   content_type="image/jpeg" if kind == "photo" else "application/pdf",
+                   size=len(data), sha256=hashlib.sha256(data).hexdigest(), storage_key=key)
+    return _save(obj)
+
+
+def payment(verbale_obj: Verbale, amount: str, status: str = "confirmed", channel: str = "bank_transfer", **kw):
+    from core.models import Payment
+
+    obj = Payment(ente_id=verbale_obj.ente_id, verbale_id=verbale_obj.id, channel=channel,
+                  status=status, amount=Decimal(amount), provider_ref=kw.pop("provider_ref", f"REF{next(_seq)}"),
+                  paid_at=kw.pop("paid_at", datetime.now(UTC)),
+                  receipt_number=kw.pop("receipt_number", f"R-TEST-{next(_seq)}"), **kw)
+    return _save(obj)

@@ -4,14 +4,18 @@ savepoint, so the rows survive the request's own commit or rollback and vanish a
 
 from __future__ import annotations
 
+import hashlib
 import itertools
 from datetime import UTC, date, datetime
 from decimal import Decimal
+from pathlib import Path
 
 from core import db
 from core.models import (
     AccessCredential,
     Ente,
+    Evidence,
+    Payment,
     Person,
     StaffRole,
     StaffUser,
@@ -123,11 +127,6 @@ def sign_in_citizen(client, person_obj: Person, password: str = "Secret-pass-1")
 
 
 def evidence(verbale_obj: Verbale, storage_dir, kind: str = "photo", data: bytes = b"\xff\xd8\xff\xe0fakejpeg") -> Evidence:
-    import hashlib
-    from pathlib import Path
-
-    from core.models import Evidence
-
     key = f"test/{verbale_obj.id}/{next(_seq)}.{'jpg' if kind == 'photo' else 'pdf'}"
     path = Path(storage_dir) / key
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -138,9 +137,7 @@ def evidence(verbale_obj: Verbale, storage_dir, kind: str = "photo", data: bytes
     return _save(obj)
 
 
-def payment(verbale_obj: Verbale, amount: str, status: str = "confirmed", channel: str = "bank_transfer", **kw):
-    from core.models import Payment
-
+def payment(verbale_obj: Verbale, amount: str, status: str = "confirmed", channel: str = "bank_transfer", **kw) -> Payment:
     obj = Payment(ente_id=verbale_obj.ente_id, verbale_id=verbale_obj.id, channel=channel,
                   status=status, amount=Decimal(amount), provider_ref=kw.pop("provider_ref", f"REF{next(_seq)}"),
                   paid_at=kw.pop("paid_at", datetime.now(UTC)),

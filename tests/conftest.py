@@ -91,15 +91,21 @@ def db_session(request):
     db.session.configure(bind=engine, join_transaction_mode="conservative_savepoint")
 
 
+def _reset_limits(app) -> None:
+    """Rate-limit counters are per test: every test starts with a fresh budget."""
+    with app.app_context():
+        app.extensions["app_limiter"].reset()
+
+
 @pytest.fixture()
 def portal(portal_app, db_session):
-    with portal_app.test_request_context():
-        pass
+    _reset_limits(portal_app)
     return portal_app.test_client()
 
 
 @pytest.fixture()
 def cc(cc_app, db_session):
+    _reset_limits(cc_app)
     return cc_app.test_client()
 
 

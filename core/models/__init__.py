@@ -4,6 +4,21 @@ from core.db import Base
 
 from ._common import Language
 from .audit import AuditEvent
+from .cases import (
+    Case,
+    CaseAttachment,
+    CaseChannel,
+    CaseEvent,
+    CaseMessage,
+    CasePriority,
+    CaseStatus,
+    CaseType,
+    ProtocolCounter,
+    Queue,
+    RoutingRule,
+    SurveyResponse,
+    case_verbale,
+)
 from .auth import AccessCredential, StaffRole, StaffUser, new_session_token, staff_ente
 from .ente import CostKind, Ente, EnteCost, NotificationChannel
 from .notifications import NotificationEvent, NotificationOutcome
@@ -31,6 +46,9 @@ from .verbali import (
 from .violations import ViolationAmount, ViolationFamily, ViolationType
 
 __all__ = [
+    "Case", "CaseAttachment", "CaseChannel", "CaseEvent", "CaseMessage", "CasePriority",
+    "CaseStatus", "CaseType", "ProtocolCounter", "Queue", "RoutingRule", "SurveyResponse",
+    "case_verbale",
     "Allocation", "IuvCounter", "NoticeStatus", "PaymentNotice", "RefundRequest", "RefundStatus",
     "AccessCredential", "AuditEvent", "Base", "CostKind", "Ente", "EnteCost", "Evidence",
     "EvidenceKind", "Language", "LostCodesRequest", "NotificationChannel", "NotificationEvent",

@@ -83,8 +83,9 @@ def _register_errors(app: Flask) -> None:
 
 
 def _register_cli(app: Flask) -> None:
+    from core.contact.sla_cli import sla_cli
     from core.demo.cli import demo_cli
     from core.fines.cli import calendar_cli, fines_cli
 
-    for group in (demo_cli, fines_cli, calendar_cli):
+    for group in (demo_cli, fines_cli, calendar_cli, sla_cli):
         app.cli.add_command(group)

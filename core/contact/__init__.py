@@ -1,0 +1,1 @@
+"""Contact center domain: cases, SLA clocks derived from case events, notifications."""

@@ -27,10 +27,12 @@ def register(app: Flask) -> None:
     login.user_loader(accounts.load_staff)
 
     from .auth.views import bp as auth_bp
+    from .cases.views import bp as cases_bp
     from .home.views import bp as home_bp
 
     app.register_blueprint(home_bp)
     app.register_blueprint(auth_bp)
+    app.register_blueprint(cases_bp)
 
     @app.before_request
     def _idle_timeout():

@@ -74,9 +74,8 @@ def cc_app(engine, database_url, tmp_path_factory):
 @pytest.fixture(autouse=True)
 def db_session(request):
     """Each test runs in a transaction rolled back at the end; commits become savepoints."""
-    if "engine" not in request.fixturenames and not any(
-        name in request.fixturenames for name in ("portal_app", "cc_app", "portal", "cc")
-    ):
+    wants_db = ("engine", "db_session", "portal_app", "cc_app", "portal", "cc")
+    if not any(name in request.fixturenames for name in wants_db):
         yield None
         return
     engine = request.getfixturevalue("engine")

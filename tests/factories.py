@@ -105,13 +105,19 @@ def verbale(ente_obj: Ente, offender: Person, vtype: ViolationType | None = None
     return _save(obj)
 
 
-def staff(role: StaffRole = StaffRole.AGENT, enti: list[Ente] | None = None, password: str = "Staff-pass-123", **kw) -> StaffUser:
+def staff(role: StaffRole = StaffRole.AGENT, enti: list[Ente] | None = None, password: str = "Staff-pass-123",
+          enrolled: bool = False, **kw) -> StaffUser:
+    """A staff member; ``enrolled`` gives them a TOTP secret already confirmed."""
+    import pyotp
+
     obj = StaffUser(
         email=kw.pop("email", f"staff{next(_seq)}@example.org"),
         name=kw.pop("name", "Operatore"),
         role=role,
         password_hash=hash_password(password),
         languages=kw.pop("languages", ["it"]),
+        totp_secret=kw.pop("totp_secret", pyotp.random_base32() if enrolled else None),
+        totp_enrolled_at=kw.pop("totp_enrolled_at", datetime.now(UTC) if enrolled else None),
         **kw,
     )
     obj.enti = list(enti or [])
@@ -143,3 +149,32 @@ def payment(verbale_obj: Verbale, amount: str, status: str = "confirmed", channe
                   paid_at=kw.pop("paid_at", datetime.now(UTC)),
                   receipt_number=kw.pop("receipt_number", f"R-TEST-{next(_seq)}"), **kw)
     return _save(obj)
+
+
+def sign_in_staff(client, app, staff_obj: StaffUser) -> None:
+    """Put a fully authenticated staff session in the client's cookie (the two-step sign-in
+    itself is tested in tests/contact_center/auth). The staff member must be TOTP-enrolled."""
+    from flask_login.utils import _create_identifier
+
+    from core.db import utcnow
+
+    with app.test_request_context(environ_base=client.environ_base):
+        identifier = _create_identifier()  # same address and user agent as the client
+    with client.session_transaction() as sess:
+        sess["_user_id"] = f"staff:{staff_obj.id}:{staff_obj.session_token}"
+        sess["_fresh"] = True
+        sess["_id"] = identifier
+        sess["seen_at"] = utcnow().timestamp()
+
+
+def queue(ente_obj: Ente, code: str = "traffic_fines", languages=("it",)) -> Queue:
+    from core.models import Queue
+
+    return _save(Queue(ente_id=ente_obj.id, code=code, name={"it": code, "en": code},
+                       languages=list(languages)))
+
+
+def routing_rule(ente_obj: Ente, queue_obj, position: int, **match) -> RoutingRule:
+    from core.models import RoutingRule
+
+    return _save(RoutingRule(ente_id=ente_obj.id, position=position, queue_id=queue_obj.id, **match))

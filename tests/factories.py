@@ -17,6 +17,8 @@ from core.models import (
     Evidence,
     Payment,
     Person,
+    Queue,
+    RoutingRule,
     StaffRole,
     StaffUser,
     Verbale,
@@ -168,13 +170,9 @@ def sign_in_staff(client, app, staff_obj: StaffUser) -> None:
 
 
 def queue(ente_obj: Ente, code: str = "traffic_fines", languages=("it",)) -> Queue:
-    from core.models import Queue
-
     return _save(Queue(ente_id=ente_obj.id, code=code, name={"it": code, "en": code},
                        languages=list(languages)))
 
 
 def routing_rule(ente_obj: Ente, queue_obj, position: int, **match) -> RoutingRule:
-    from core.models import RoutingRule
-
     return _save(RoutingRule(ente_id=ente_obj.id, position=position, queue_id=queue_obj.id, **match))

@@ -118,11 +118,14 @@ def priority(case_id: int):
 @roles_required(*WRITERS)
 def assign(case_id: int):
     case, form = _case_or_404(case_id), AssignForm()
-    assignee = request.form.get("assignee", type=int)
+    if not form.validate_on_submit():
+        abort(400)
+    assignee = int(form.assignee.data) if (form.assignee.data or "").isdigit() else None
+    queue = int(form.queue.data) if (form.queue.data or "").isdigit() else None
     if assignee and assignee not in {s.id for s in console.colleagues(current_user, case.ente_id)}:
         abort(400)
     try:
-        case_service.reassign(case, current_user, assignee, request.form.get("queue", type=int))
+        case_service.reassign(case, current_user, assignee, queue)
     except case_service.CaseError:
         abort(400)
     flash(_("Assignment changed."), "success")

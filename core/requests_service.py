@@ -1,22 +1,41 @@
-"""Requests citizens leave without signing in."""
+"""Requests citizens leave without signing in: each becomes a contact-center case."""
 
 from __future__ import annotations
 
-from core import audit, db
-from core.models import Language, LostCodesRequest
+from flask_babel import force_locale
+from flask_babel import gettext as _
+from sqlalchemy import select
+
+from core import db
+from core.contact import cases
+from core.contact.notify import acknowledge
+from core.models import Case, CaseChannel, CaseType, Ente, Verbale
 
 
-def store_lost_codes_request(data: dict, language: str) -> LostCodesRequest:
-    request = LostCodesRequest(
-        name=data["name"].strip(),
-        email=data["email"].strip(),
-        verbale_number=(data.get("verbale_number") or "").strip(),
-        plate=(data.get("plate") or "").strip().upper(),
-        message=(data.get("message") or "").strip(),
-        language=Language(language),
+def enti_choices() -> list[tuple[str, str]]:
+    return [(str(e.id), e.name) for e in db.session.scalars(select(Ente).order_by(Ente.name))]
+
+
+def open_lost_codes_case(data: dict, language: str) -> Case:
+    """"I lost my codes": a case in the Ente's queues, acknowledged by e-mail."""
+    ente_id = int(data["ente"])
+    number = (data.get("verbale_number") or "").strip()
+    verbale = db.session.scalars(
+        select(Verbale).where(Verbale.ente_id == ente_id, Verbale.number == number)
+    ).first() if number else None
+    with force_locale("it"):  # the agents' working language for the subject line
+        subject = _("Lost access codes: %(name)s", name=data["name"].strip())
+    body = "\n".join(filter(None, [
+        data.get("message", "").strip(),
+        f"verbale: {number}" if number else "",
+        f"targa/plate: {(data.get('plate') or '').strip().upper()}" if data.get("plate") else "",
+    ])) or "-"
+    case = cases.open_case(
+        ente_id=ente_id, channel=CaseChannel.PORTAL, case_type=CaseType.LOST_CODES,
+        subject=subject, body=body, language=language, actor=cases.Actor("citizen"),
+        requester_name=data["name"].strip(), requester_email=data["email"].strip(),
+        verbale_ids=[verbale.id] if verbale else [],
+        payload={"verbale_number": number, "plate": (data.get("plate") or "").strip().upper()},
     )
-    db.session.add(request)
-    db.session.flush()
-    audit.record("citizen.lost_codes_request", actor_type="citizen", actor_id=None,
-                 object_type="lost_codes_request", object_id=request.id)
-    return request
+    acknowledge(case)
+    return case

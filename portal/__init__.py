@@ -28,6 +28,7 @@ def register(app: Flask) -> None:
     from .payments.views import bp as payments_bp
     from .position import texts
     from .position.views import bp as position_bp
+    from .requests.views import bp as requests_bp
 
     app.jinja_env.globals.update(texts=texts, channel_label=channel_label,
                                  allocation_label=allocation_label)
@@ -37,4 +38,5 @@ def register(app: Flask) -> None:
     app.register_blueprint(position_bp)
     app.register_blueprint(payments_bp)
     app.register_blueprint(pagopa_bp)
+    app.register_blueprint(requests_bp)
     app.register_blueprint(pages_bp)

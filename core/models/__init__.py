@@ -4,6 +4,7 @@ from core.db import Base
 
 from ._common import Language
 from .audit import AuditEvent
+from .auth import AccessCredential, StaffRole, StaffUser, new_session_token, staff_ente
 from .cases import (
     Case,
     CaseAttachment,
@@ -19,7 +20,6 @@ from .cases import (
     SurveyResponse,
     case_verbale,
 )
-from .auth import AccessCredential, StaffRole, StaffUser, new_session_token, staff_ente
 from .ente import CostKind, Ente, EnteCost, NotificationChannel
 from .notifications import NotificationEvent, NotificationOutcome
 from .payments import (
@@ -34,7 +34,6 @@ from .payments import (
     RefundStatus,
 )
 from .people import Person, PersonKind
-from .requests import LostCodesRequest
 from .verbali import (
     Evidence,
     EvidenceKind,
@@ -51,7 +50,7 @@ __all__ = [
     "case_verbale",
     "Allocation", "IuvCounter", "NoticeStatus", "PaymentNotice", "RefundRequest", "RefundStatus",
     "AccessCredential", "AuditEvent", "Base", "CostKind", "Ente", "EnteCost", "Evidence",
-    "EvidenceKind", "Language", "LostCodesRequest", "NotificationChannel", "NotificationEvent",
+    "EvidenceKind", "Language", "NotificationChannel", "NotificationEvent",
     "NotificationOutcome", "Payment", "PaymentChannel", "PaymentStatus", "Person", "PersonKind",
     "StaffRole", "StaffUser", "new_session_token", "Verbale", "VerbaleCost", "VerbaleStatus", "VerbaleViolation",
     "ViolationAmount", "ViolationFamily", "ViolationType", "staff_ente",

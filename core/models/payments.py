@@ -81,12 +81,13 @@ class PaymentNotice(Base):
     """A pagoPA payment notice (avviso): its 18-digit number and IUV, never reused."""
 
     __tablename__ = "payment_notice"
-    __table_args__ = (UniqueConstraint("ente_id", "iuv"),)
+    # (creditor, IUV) identifies a payment: two Enti may share a segregation code.
+    __table_args__ = (UniqueConstraint("ente_id", "iuv"), UniqueConstraint("ente_id", "notice_number"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     ente_id: Mapped[int] = mapped_column(ForeignKey("ente.id"))
     verbale_id: Mapped[int] = mapped_column(ForeignKey("verbale.id"), index=True)
-    notice_number: Mapped[str] = mapped_column(String(18), unique=True)
+    notice_number: Mapped[str] = mapped_column(String(18), index=True)
     iuv: Mapped[str] = mapped_column(String(35))
     status: Mapped[NoticeStatus] = mapped_column(str_enum(NoticeStatus), default=NoticeStatus.ACTIVE)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

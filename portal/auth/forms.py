@@ -1,6 +1,6 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import EmailField, PasswordField, StringField, TextAreaField
+from wtforms import EmailField, PasswordField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Email, Length, Optional
 
 
@@ -16,6 +16,8 @@ class SignInForm(FlaskForm):
 
 
 class LostCodesForm(FlaskForm):
+    ente = SelectField(_l("Municipality that issued the fine"),
+                       validators=[DataRequired(message=_l("Choose the Municipality."))])
     name = StringField(_l("Full name"), validators=[DataRequired(message=_l("Enter your full name.")), Length(max=200)],
                        render_kw={"autocomplete": "name"})
     email = EmailField(_l("E-mail address"), validators=[DataRequired(message=_l("Enter your e-mail address.")),

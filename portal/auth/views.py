@@ -8,7 +8,7 @@ from core import accounts
 from core.db import utcnow
 from core.extensions import enforce_limits
 from core.i18n import current_language
-from core.requests_service import store_lost_codes_request
+from core.requests_service import enti_choices, open_lost_codes_case
 from core.urls import safe_next
 from core.web import end_session, start_session
 
@@ -52,10 +52,11 @@ def sign_out():
 @bp.route("/lost-codes", methods=["GET", "POST"])
 def lost_codes():
     form = LostCodesForm()
+    form.ente.choices = [("", _("Choose…"))] + enti_choices()
     if form.validate_on_submit():
         enforce_limits("lost-codes", "5 per hour", f"ip:{request.remote_addr}")
-        store_lost_codes_request(form.data, current_language())
-        flash(_("Thank you: your request has been sent to the contact center. "
-                "An operator will write to you within 5 working days."), "success")
+        case = open_lost_codes_case(form.data, current_language())
+        flash(_("Thank you: your request has been registered with protocol number %(protocol)s. "
+                "An operator will write to you within 5 working days.", protocol=case.protocol), "success")
         return redirect(url_for("home.index"))
     return render_template("portal/auth/lost_codes.html", form=form)

@@ -41,10 +41,20 @@ def _wait_for(url: str, process: subprocess.Popen, timeout: float = 60) -> None:
 
 
 @pytest.fixture(scope="session")
-def live_env(tmp_path_factory) -> dict[str, str]:
+def ports() -> dict[str, int]:
+    return {name: _free_port() for name in ("portal", "cc", "stripe", "node", "mail")}
+
+
+@pytest.fixture(scope="session")
+def live_env(tmp_path_factory, ports) -> dict[str, str]:
     base = tmp_path_factory.mktemp("e2e")
     env = {k: v for k, v in os.environ.items() if k not in ("TEST_DATABASE_URL",)}
     env.update({
+        "PORTAL_BASE_URL": f"http://127.0.0.1:{ports['portal']}",
+        "CONTACT_CENTER_BASE_URL": f"http://127.0.0.1:{ports['cc']}",
+        "STRIPE_API_BASE": f"http://127.0.0.1:{ports['stripe']}",
+        "PAGOPA_NODE_URL": f"http://127.0.0.1:{ports['node']}",
+        "MAIL_PORT": str(ports["mail"]),
         "APP_ENV": "development",
         "DATABASE_URL": os.environ.get("E2E_DATABASE_URL", f"sqlite:///{base / 'e2e.sqlite3'}"),
         "STORAGE_DIR": str(base / "storage"),
@@ -55,12 +65,12 @@ def live_env(tmp_path_factory) -> dict[str, str]:
 
 
 @pytest.fixture(scope="session")
-def live_servers(live_env):
+def live_servers(live_env, ports):
     """Load the demo data and start both apps; yields their base URLs."""
     flask = [sys.executable, "-m", "flask", "--app", "wsgi"]
     subprocess.run([*flask, "demo", "load"], cwd=ROOT, env=live_env, check=True,
                    capture_output=True, timeout=600)
-    portal_port, cc_port = _free_port(), _free_port()
+    portal_port, cc_port = ports["portal"], ports["cc"]
     log = open(Path(live_env["STORAGE_DIR"]).parent / "server.log", "wb")  # noqa: SIM115
     process = subprocess.Popen(
         [sys.executable, "-m", "core.devserver", "--portal-port", str(portal_port),

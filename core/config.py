@@ -136,6 +136,23 @@ def config_for(env: str | None = None) -> type[BaseConfig]:
         raise ConfigError(f"unknown APP_ENV {env!r}; use one of {', '.join(CONFIGS)}") from None
 
 
+def check_required(cfg, keys) -> None:
+    missing = [key for key in keys if not cfg.get(key)]
+    if missing:
+        raise ConfigError(f"missing required settings: {', '.join(missing)}")
+
+
+def checkout_origin(cfg) -> str:
+    """Where the card checkout form may be redirected: the stand-in, or Stripe's checkout."""
+    from urllib.parse import urlsplit
+
+    base = cfg.get("STRIPE_API_BASE")
+    if base:
+        parts = urlsplit(base)
+        return f"{parts.scheme}://{parts.netloc}"
+    return "https://checkout.stripe.com"
+
+
 def check_secret_key(secret: str | None) -> None:
     """Production guard: at least 32 characters, not a known placeholder, not one repeated char."""
     if not secret or secret in WEAK_SECRETS or len(secret) < 32 or len(set(secret)) < 8:

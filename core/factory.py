@@ -46,6 +46,9 @@ def create_app(name: str, overrides: dict[str, Any] | None = None) -> Flask:
         app.config.update(overrides)
     if app.config["APP_ENV"] == "production":
         config_module.check_secret_key(app.config.get("SECRET_KEY"))
+        config_module.check_required(app.config, ("STRIPE_SECRET_KEY", "STRIPE_WEBHOOK_SECRET"))
+    # Card checkout posts to the portal, which redirects the form to Stripe's hosted page.
+    app.config.setdefault("CSP_FORM_ACTION_EXTRA", (config_module.checkout_origin(app.config),))
 
     db.init_app(app)
     i18n.init_app(app)
@@ -86,6 +89,7 @@ def _register_cli(app: Flask) -> None:
     from core.contact.sla_cli import sla_cli
     from core.demo.cli import demo_cli
     from core.fines.cli import calendar_cli, fines_cli
+    from core.pagopa.cli import pagopa_cli
 
-    for group in (demo_cli, fines_cli, calendar_cli, sla_cli):
+    for group in (demo_cli, fines_cli, calendar_cli, sla_cli, pagopa_cli):
         app.cli.add_command(group)

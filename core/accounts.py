@@ -130,9 +130,25 @@ def sign_out_citizen(credential_id: int) -> None:
                      object_type="access_credential", object_id=credential.id)
 
 
+@dataclass(frozen=True)
+class StaffPasswordOk:
+    """The first factor only: the password was right. Deliberately not a principal (it cannot
+    be passed to ``login_user``); the sign-in completes in :mod:`core.staff` with the code."""
+
+    staff_id: int
+    session_token: str
+    enrolled: bool
+
+
 def authenticate_staff(
     email: str, password: str, now: datetime, policy: LockoutPolicy
-) -> StaffPrincipal | None:
+) -> StaffPasswordOk | None:
+    """Check the password (first factor). ``None`` for any failure.
+
+    A right password does not clear the failure counter: only a complete sign-in does
+    (:func:`core.staff.verify_second_factor`), so wrong codes and wrong passwords add up to the
+    same lockout and re-entering the password never buys more code guesses.
+    """
     user = db.session.scalars(
         select(StaffUser).where(StaffUser.email == email.strip().lower())
     ).one_or_none()
@@ -148,16 +164,13 @@ def authenticate_staff(
     if not ok:
         _register_failure(user, now, policy)
         audit.record("staff.login_failed", actor_type="staff", actor_id=user.id,
-                     object_type="staff_user", object_id=user.id)
+                     object_type="staff_user", object_id=user.id, factor="password")
         return None
     if new_hash:
         user.password_hash = new_hash
-    user.failed_attempts = 0
-    user.locked_until = None
-    user.last_login_at = now
-    audit.record("staff.login", actor_type="staff", actor_id=user.id,
+    audit.record("staff.password_ok", actor_type="staff", actor_id=user.id,
                  object_type="staff_user", object_id=user.id)
-    return StaffPrincipal(user)
+    return StaffPasswordOk(user.id, user.session_token, user.totp_enrolled_at is not None)
 
 
 def load_staff(user_id: str) -> StaffPrincipal | None:
@@ -167,6 +180,8 @@ def load_staff(user_id: str) -> StaffPrincipal | None:
         return None
     user = db.session.get(StaffUser, int(staff_id))
     if user is None or not user.active or user.session_token != token:
+        return None
+    if user.totp_enrolled_at is None:  # sessions start only after the second factor
         return None
     return StaffPrincipal(user)
 

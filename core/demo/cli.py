@@ -15,7 +15,7 @@ from flask import current_app
 from flask.cli import AppGroup
 
 from core import db
-from core.demo.data import DEMO_CITIZEN_PASSWORD, DEMO_SIGN_INS
+from core.demo.data import DEMO_CITIZEN_PASSWORD, DEMO_SIGN_INS, current_totp
 from core.demo.states import STATES
 from core.migrate import upgrade
 
@@ -83,5 +83,17 @@ def load_command(reset: bool, verbali: int, batch_size: int) -> None:
 def sign_ins_command() -> None:
     """List the demo's sign-ins (the README's table)."""
     for s in DEMO_SIGN_INS:
-        click.echo(f"{s.app:<15} {s.username:<34} {s.password:<24} {s.language}  {s.persona}: "
-                   f"{s.shows}")
+        totp = f" TOTP secret {s.totp_secret};" if s.totp_secret else ""
+        click.echo(f"{s.app:<15} {s.username:<34} {s.password:<24} {s.language} "
+                   f"{s.persona}:{totp} {s.shows}")
+
+
+@demo_cli.command("totp")
+@click.argument("email")
+def totp_command(email: str) -> None:
+    """Print the current sign-in code of a demo staff account (its second factor)."""
+    secret = next((s.totp_secret for s in DEMO_SIGN_INS if s.username == email.strip().lower()
+                   and s.totp_secret), None)
+    if secret is None:
+        raise click.ClickException(f"{email} is not a demo staff account")
+    click.echo(current_totp(secret))

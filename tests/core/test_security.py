@@ -44,6 +44,14 @@ def test_cookie_flags_on_the_wire(portal):
     assert "portal_session=" in cookie and "HttpOnly" in cookie and "SameSite=Lax" in cookie
 
 
+def test_production_refuses_missing_stripe_secrets(monkeypatch):
+    monkeypatch.setenv("APP_ENV", "production")
+    monkeypatch.setattr(config_module.ProductionConfig, "SECRET_KEY", "x9" * 10 + "abcdefghijklmnopqrstuv")
+    monkeypatch.setattr(config_module.ProductionConfig, "STRIPE_WEBHOOK_SECRET", "")
+    with pytest.raises(config_module.ConfigError, match="STRIPE_WEBHOOK_SECRET"):
+        create_app("portal")
+
+
 def test_production_refuses_weak_or_missing_secret(monkeypatch):
     monkeypatch.setattr(config_module.ProductionConfig, "SECRET_KEY", "")
     monkeypatch.setenv("APP_ENV", "production")
@@ -57,6 +65,8 @@ def test_production_refuses_weak_or_missing_secret(monkeypatch):
 def test_production_sets_secure_cookies_and_hsts(monkeypatch, database_url, engine):
     monkeypatch.setenv("APP_ENV", "production")
     monkeypatch.setattr(config_module.ProductionConfig, "SECRET_KEY", "x9" * 10 + "abcdefghijklmnopqrstuv")
+    monkeypatch.setattr(config_module.ProductionConfig, "STRIPE_SECRET_KEY", "sk_live_x")
+    monkeypatch.setattr(config_module.ProductionConfig, "STRIPE_WEBHOOK_SECRET", "whsec_x")
     app = create_app("portal", {"DATABASE_URL": database_url})
     assert app.config["SESSION_COOKIE_SECURE"] is True
     response = app.test_client().get("/")

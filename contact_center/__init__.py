@@ -26,6 +26,7 @@ def register(app: Flask) -> None:
     login.session_protection = "strong"
     login.user_loader(accounts.load_staff)
 
+    from .audit.views import bp as audit_bp
     from .auth.views import bp as auth_bp
     from .cases.views import bp as cases_bp
     from .home.views import bp as home_bp
@@ -33,6 +34,7 @@ def register(app: Flask) -> None:
     app.register_blueprint(home_bp)
     app.register_blueprint(auth_bp)
     app.register_blueprint(cases_bp)
+    app.register_blueprint(audit_bp)
 
     @app.before_request
     def _idle_timeout():

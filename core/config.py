@@ -83,7 +83,7 @@ class BaseConfig:
         "SESSION_COOKIE_NAME": "portal_session",
         "SESSION_COOKIE_SAMESITE": "Lax",
         "PERMANENT_SESSION_LIFETIME": timedelta(minutes=60),
-        "LOGIN_RATE_LIMIT": "10 per minute;50 per hour",
+        "LOGIN_RATE_LIMIT": os.environ.get("LOGIN_RATE_LIMIT", "10 per minute;50 per hour"),
     }
     CONTACT_CENTER = {
         "SESSION_COOKIE_NAME": "cc_session",

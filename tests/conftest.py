@@ -87,7 +87,7 @@ def db_session(request):
     db.session.remove()
     transaction.rollback()
     connection.close()
-    db.session.configure(bind=engine, join_transaction_mode="conservative_savepoint")
+    db.session.configure(bind=engine, join_transaction_mode="conditional_savepoint")
 
 
 def _reset_limits(app) -> None:

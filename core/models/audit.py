@@ -14,7 +14,8 @@ from core.db import Base, UTCDateTime, utcnow
 class AuditEvent(Base):
     __tablename__ = "audit_event"
     __table_args__ = (
-        Index("ix_audit_event_ente_at", "ente_id", "occurred_at"),
+        Index("ix_audit_event_ente_at", "ente_id", "occurred_at", "id"),
+        Index("ix_audit_event_occurred_at_id", "occurred_at", "id"),
         Index("ix_audit_event_object", "object_type", "object_id"),
     )
 

@@ -55,6 +55,8 @@ def live_env(tmp_path_factory, ports) -> dict[str, str]:
         "STRIPE_API_BASE": f"http://127.0.0.1:{ports['stripe']}",
         "PAGOPA_NODE_URL": f"http://127.0.0.1:{ports['node']}",
         "MAIL_PORT": str(ports["mail"]),
+        # many sign-ins from one address within a minute: the limit itself is unit-tested
+        "LOGIN_RATE_LIMIT": "200 per minute",
         "APP_ENV": "development",
         "DATABASE_URL": os.environ.get("E2E_DATABASE_URL", f"sqlite:///{base / 'e2e.sqlite3'}"),
         "STORAGE_DIR": str(base / "storage"),
@@ -106,6 +108,19 @@ def page(browser):
     page = context.new_page()
     yield page
     context.close()
+
+
+def sign_in(page, base: str, username: str, password: str, lang: str = "it") -> None:
+    page.goto(f"{base}/sign-in?lang={lang}")
+    page.fill("#username", username)
+    page.fill("#password", password)
+    page.click("form.app-form button[type=submit], main form button[type=submit]")
+
+
+@pytest.fixture(scope="session")
+def login():
+    """``login(page, base, username, password, lang)`` through the real sign-in form."""
+    return sign_in
 
 
 @pytest.fixture()

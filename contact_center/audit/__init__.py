@@ -1,0 +1,1 @@
+"""The audit log for supervisors and administrators (Garante's rules on system administrators)."""

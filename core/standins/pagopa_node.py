@@ -343,8 +343,9 @@ def create_app(creditor_url: str, *, registry: Registry | None = None,
     @app.after_request
     def _headers(response: Response):
         if response.mimetype == "text/html":
+            # No form-action: after paying, the browser is redirected back to the portal.
             response.headers["Content-Security-Policy"] = (
-                "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; "
+                "default-src 'none'; style-src 'unsafe-inline'; "
                 "base-uri 'none'; frame-ancestors 'none'")
             response.headers["Cache-Control"] = "no-store"
         return response

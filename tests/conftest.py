@@ -72,8 +72,9 @@ def cc_app(engine, database_url, tmp_path_factory):
 
 
 @pytest.fixture(autouse=True)
-def db_session(request):
-    """Each test runs in a transaction rolled back at the end; commits become savepoints."""
+def _transaction(request):
+    """Each test that uses the database runs in a transaction rolled back at the end; commits
+    become savepoints. Pure tests never connect."""
     wants_db = ("engine", "db_session", "portal_app", "cc_app", "portal", "cc")
     if not any(name in request.fixturenames for name in wants_db):
         yield None
@@ -94,6 +95,11 @@ def _reset_limits(app) -> None:
     """Rate-limit counters are per test: every test starts with a fresh budget."""
     with app.app_context():
         app.extensions["app_limiter"].reset()
+
+
+@pytest.fixture()
+def db_session(_transaction):
+    return _transaction
 
 
 @pytest.fixture()

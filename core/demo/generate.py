@@ -155,6 +155,9 @@ def load_demo(session: Session, storage_dir: str | Path, *, today: date | None =
         return LoadResult(already_loaded=True)
     loader = _Loader(session, Storage(storage_dir), today or rome_today(), portal_url)
     result = loader.run()
+    from core.demo.cases import load_demo_cases
+
+    load_demo_cases()
     result.elapsed = _time.monotonic() - started
     return result
 

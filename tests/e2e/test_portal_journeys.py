@@ -87,8 +87,9 @@ def test_another_persons_verbale_is_404(live_servers, browser, login):
     theirs = page.locator(DETAIL_LINK).first.get_attribute("href")
     page.context.clear_cookies()
     login(page, portal, "RHO-DEMO-IT", "Demo-Giulia-2026!", "it")
+    assert "/my-position" in page.url, page.url
     response = page.goto(portal + theirs)
-    assert response.status == 404
+    assert response.status == 404, (theirs, response.status, page.url)
     ctx.close()
 
 

@@ -1,13 +1,13 @@
 """Agent console: my cases and team queues sorted by time to breach, the case page with its
 thread, SLA due times and the person's position, and the actions on a case."""
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
 from contact_center.auth.guards import roles_required
-from core import db
+from core import db, storage
 from core.contact import cases as case_service
 from core.contact import console, replies
 from core.contact.sla_service import clocks
@@ -63,6 +63,20 @@ def show(case_id: int):
         note_form=NoteForm(), status_form=StatusForm(status=str(case.status)),
         priority_form=PriorityForm(priority=str(case.priority)), assign_form=assign, merge_form=MergeForm(),
         person=person, positions=positions, status_labels=STATUS_LABELS, priority_labels=PRIORITY_LABELS)
+
+
+@bp.get("/<int:case_id>/attachments/<int:attachment_id>")
+@roles_required(*ANY_STAFF)
+def attachment(case_id: int, attachment_id: int):
+    item = console.attachment_of_case(case_id, attachment_id, current_user) or abort(404)
+    try:
+        path = storage.path_for(item.storage_key)
+    except storage.StorageError:
+        abort(404)
+    if not path.exists():
+        abort(404)
+    return send_file(path, mimetype=item.content_type, as_attachment=True,
+                     download_name=item.filename, max_age=0)
 
 
 @bp.post("/<int:case_id>/claim")

@@ -69,6 +69,20 @@ def load_case(case_id: int, principal) -> Case | None:
     return case
 
 
+def attachment_of_case(case_id: int, attachment_id: int, principal):
+    """An attachment of a case the staff member may see (download audited)."""
+    from core.models import CaseAttachment
+
+    stmt = (select(CaseAttachment).join(Case, CaseAttachment.case_id == Case.id)
+            .where(CaseAttachment.id == attachment_id, Case.id == case_id,
+                   staff_ente_filter(principal)))
+    item = db.session.scalars(stmt).one_or_none()
+    if item is not None:
+        audit.record("case.attachment_download", actor_type="staff", actor_id=principal.id,
+                     object_type="case_attachment", object_id=item.id)
+    return item
+
+
 def colleagues(principal, ente_id: int) -> list[StaffUser]:
     from core.models import staff_ente
 

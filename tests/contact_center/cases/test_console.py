@@ -78,3 +78,24 @@ def test_reply_template_in_citizen_language(cc, cc_app):
     db.session.commit()
     html = cc.get(f"/cases/{case.id}?template=received").get_data(as_text=True)
     assert "Dear John" in html and case.protocol in html
+
+
+def test_attachments_only_for_staff_of_the_ente(cc, cc_app):
+    from core import storage
+    from core.models import CaseAttachment
+
+    ente, _ = _setup(cc, cc_app)
+    case = cases.open_case(ente_id=ente.id, channel="email", case_type="information", subject="x", body="y")
+    db.session.commit()
+    case_id = case.id
+    with cc_app.test_request_context():  # storage needs the app's STORAGE_DIR
+        stored = storage.save(f"cases/{case_id}/doc.pdf", b"%PDF-1.4 test")
+    db.session.add(CaseAttachment(case_id=case_id, filename="doc.pdf", content_type="application/pdf",
+                                  size=stored.size, sha256=stored.sha256, storage_key=stored.key))
+    db.session.commit()
+    attachment_id = db.session.scalars(select(CaseAttachment.id).where(CaseAttachment.case_id == case_id)).one()
+    assert cc.get(f"/cases/{case_id}/attachments/{attachment_id}").data.startswith(b"%PDF")
+    other = factories.ente()
+    foreign = cases.open_case(ente_id=other.id, channel="email", case_type="information", subject="x", body="y")
+    db.session.commit()
+    assert cc.get(f"/cases/{foreign.id}/attachments/{attachment_id}").status_code == 404

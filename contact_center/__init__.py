@@ -15,7 +15,10 @@ from core.web import end_session
 
 # Endpoints reachable without a staff session (the route-guard test enforces the rest).
 # home.index shows the sign-in form to anonymous visitors and the desk to signed-in staff.
-PUBLIC_ENDPOINTS = {"auth.sign_in", "home.index", "static"}
+# The IVR webhooks are called by Twilio: they are guarded by the X-Twilio-Signature check.
+IVR_WEBHOOKS = {f"ivr.{name}" for name in ("voice", "language", "topic", "pay", "number", "pin",
+                                          "sms", "wait", "callback", "voicemail")}
+PUBLIC_ENDPOINTS = {"auth.sign_in", "home.index", "static", *IVR_WEBHOOKS}
 
 
 def register(app: Flask) -> None:
@@ -30,11 +33,13 @@ def register(app: Flask) -> None:
     from .auth.views import bp as auth_bp
     from .cases.views import bp as cases_bp
     from .home.views import bp as home_bp
+    from .ivr.views import bp as ivr_bp
 
     app.register_blueprint(home_bp)
     app.register_blueprint(auth_bp)
     app.register_blueprint(cases_bp)
     app.register_blueprint(audit_bp)
+    app.register_blueprint(ivr_bp)
 
     @app.before_request
     def _idle_timeout():

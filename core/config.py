@@ -74,6 +74,16 @@ class BaseConfig:
     PAGOPA_NODE_URL = os.environ.get("PAGOPA_NODE_URL", "http://127.0.0.1:5003")
     PAGOPA_MAX_REQUEST_BYTES = 256 * 1024
 
+    # Twilio IVR. The demo token lets the IVR simulator sign its requests; production sets
+    # the real account's token and the public base URL Twilio calls.
+    TWILIO_AUTH_TOKEN = os.environ.get("TWILIO_AUTH_TOKEN", "demo-twilio-auth-token")
+    TWILIO_WEBHOOK_BASE_URL = os.environ.get("TWILIO_WEBHOOK_BASE_URL", "http://127.0.0.1:5001")
+    TWILIO_ACCOUNT_SID = os.environ.get("TWILIO_ACCOUNT_SID", "")
+    TWILIO_SMS_FROM = os.environ.get("TWILIO_SMS_FROM", "")
+    IVR_NUMBERS: dict[str, str] = {}
+    IVR_CALLBACK_THRESHOLD_SECONDS = 300
+    IVR_PIN_LIMITS = "5 per minute"
+
     # Citizen sign-in: lock an account for a while after repeated failures.
     LOGIN_MAX_FAILURES = 5
     LOGIN_LOCK_MINUTES = 15
@@ -117,6 +127,8 @@ class ProductionConfig(BaseConfig):
     STRIPE_SECRET_KEY = os.environ.get("STRIPE_SECRET_KEY", "")
     STRIPE_WEBHOOK_SECRET = os.environ.get("STRIPE_WEBHOOK_SECRET", "")
     STRIPE_API_BASE = os.environ.get("STRIPE_API_BASE", "")  # empty: the real Stripe API
+    TWILIO_AUTH_TOKEN = os.environ.get("TWILIO_AUTH_TOKEN", "")
+    TWILIO_WEBHOOK_BASE_URL = os.environ.get("TWILIO_WEBHOOK_BASE_URL", "")
 
 
 CONFIGS = {

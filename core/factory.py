@@ -46,7 +46,8 @@ def create_app(name: str, overrides: dict[str, Any] | None = None) -> Flask:
         app.config.update(overrides)
     if app.config["APP_ENV"] == "production":
         config_module.check_secret_key(app.config.get("SECRET_KEY"))
-        config_module.check_required(app.config, ("STRIPE_SECRET_KEY", "STRIPE_WEBHOOK_SECRET"))
+        config_module.check_required(app.config, ("STRIPE_SECRET_KEY", "STRIPE_WEBHOOK_SECRET",
+                                                  "TWILIO_AUTH_TOKEN", "TWILIO_WEBHOOK_BASE_URL"))
     # Card checkout posts to the portal, which redirects the form to Stripe's hosted page.
     app.config.setdefault("CSP_FORM_ACTION_EXTRA", (config_module.checkout_origin(app.config),))
 

@@ -70,3 +70,26 @@ def load_demo_cases(today: datetime | None = None, per_ente: int = 30) -> int:
             count += 1
     db.session.flush()
     return count
+
+
+DEMO_IVR_PIN = "246810"
+
+
+def set_demo_pins() -> int:
+    """The IVR PIN of the demo personas' verbali (one argon2 hash, reused): see the README."""
+    from core.ivr.lookup import PIN_KEY
+    from core.models import AccessCredential, Verbale
+    from core.security import hash_password
+
+    from .data import DEMO_SIGN_INS
+
+    usernames = [s.username for s in DEMO_SIGN_INS if s.app == "portal"]
+    person_ids = list(db.session.scalars(select(AccessCredential.person_id).where(
+        AccessCredential.username.in_(usernames))))
+    pin_hash = hash_password(DEMO_IVR_PIN)
+    count = 0
+    for verbale in db.session.scalars(select(Verbale).where(
+            Verbale.offender_id.in_(person_ids) | Verbale.owner_id.in_(person_ids))):
+        verbale.extra = {**(verbale.extra or {}), PIN_KEY: pin_hash}
+        count += 1
+    return count

@@ -155,9 +155,10 @@ def load_demo(session: Session, storage_dir: str | Path, *, today: date | None =
         return LoadResult(already_loaded=True)
     loader = _Loader(session, Storage(storage_dir), today or rome_today(), portal_url)
     result = loader.run()
-    from core.demo.cases import load_demo_cases
+    from core.demo.cases import load_demo_cases, set_demo_pins
 
     load_demo_cases()
+    set_demo_pins()
     result.elapsed = _time.monotonic() - started
     return result
 

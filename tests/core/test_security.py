@@ -67,6 +67,8 @@ def test_production_sets_secure_cookies_and_hsts(monkeypatch, database_url, engi
     monkeypatch.setattr(config_module.ProductionConfig, "SECRET_KEY", "x9" * 10 + "abcdefghijklmnopqrstuv")
     monkeypatch.setattr(config_module.ProductionConfig, "STRIPE_SECRET_KEY", "sk_live_x")
     monkeypatch.setattr(config_module.ProductionConfig, "STRIPE_WEBHOOK_SECRET", "whsec_x")
+    monkeypatch.setattr(config_module.ProductionConfig, "TWILIO_AUTH_TOKEN", "tok")
+    monkeypatch.setattr(config_module.ProductionConfig, "TWILIO_WEBHOOK_BASE_URL", "https://cc.example.org")
     app = create_app("portal", {"DATABASE_URL": database_url})
     assert app.config["SESSION_COOKIE_SECURE"] is True
     response = app.test_client().get("/")

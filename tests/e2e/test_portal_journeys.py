@@ -118,9 +118,18 @@ def test_sign_in_position_and_payment_pages_accessible(live_servers, axe_page, a
 
 
 @pytest.mark.parametrize("lang", LANGS)
-def test_card_return_page_accessible(live_servers, axe_page, axe, login, lang):
-    """The payment-status (receipt) page of the German driver's card payment."""
+def test_payment_status_and_cancel_pages_accessible(live_servers, axe_page, axe, login, lang):
+    """The card payment's own pages: the status page ("being confirmed" until the webhook,
+    then the receipt) and the cancel page, in every language."""
     portal = live_servers["portal"]
     login(axe_page, portal, "SR-DEMO-ES", "Demo-Javier-2026!", lang)
-    axe_page.goto(f"{portal}/payments/card/cancel/0?lang={lang}")  # 404 page is also checked
-    assert axe(axe_page) == [], "not found page"
+    _open_first_payable(axe_page)
+    verbale_id = axe_page.url.rstrip("/").split("/")[-1].split("?")[0]
+    axe_page.click("form.app-pay-card button[type=submit]")
+    axe_page.wait_for_url(re.compile(r".*/pay/cs_"))
+    session_id = axe_page.url.split("/pay/")[1].split("?")[0]
+    axe_page.goto(f"{portal}/payments/card/return?session_id={session_id}&lang={lang}")
+    assert axe_page.get_attribute("html", "lang") == lang
+    assert axe(axe_page) == [], "payment status page"
+    axe_page.goto(f"{portal}/payments/card/cancel/{verbale_id}?lang={lang}")
+    assert axe(axe_page) == [], "cancel page"

@@ -86,11 +86,11 @@ def loaded(engine, tmp_path_factory):
     db.session.remove()
     transaction.rollback()
     connection.close()
-    db.session.configure(bind=engine, join_transaction_mode="conservative_savepoint")
+    db.session.configure(bind=engine, join_transaction_mode="conditional_savepoint")
 
 
 @pytest.fixture(autouse=True)
-def db_session(loaded):
+def _transaction(loaded):
     """Overrides the per-test transaction: the tests here read the module's loaded demo."""
     yield db.session
 

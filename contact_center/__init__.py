@@ -32,6 +32,7 @@ def register(app: Flask) -> None:
     from .audit.views import bp as audit_bp
     from .auth.views import bp as auth_bp
     from .cases.views import bp as cases_bp
+    from .dashboard.views import bp as dashboard_bp
     from .home.views import bp as home_bp
     from .ivr.views import bp as ivr_bp
 
@@ -40,6 +41,7 @@ def register(app: Flask) -> None:
     app.register_blueprint(cases_bp)
     app.register_blueprint(audit_bp)
     app.register_blueprint(ivr_bp)
+    app.register_blueprint(dashboard_bp)
 
     @app.before_request
     def _idle_timeout():

@@ -15,7 +15,7 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
-from flask import current_app
+from flask import current_app, has_app_context
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
@@ -75,21 +75,29 @@ def _execute(path: str, args, kwargs) -> None:
 
 def run_job(app_name: str, path: str, args, kwargs) -> None:
     """Entry point on an RQ worker: run the job inside an app context, raising on failure so
-    RQ records it for retry."""
+    RQ records it for retry. A synchronous queue (``RQ_ASYNC = False``, used by the tests on
+    Redis) runs it inside the caller's app context."""
+    if has_app_context() and current_app.config.get("APP_NAME") == app_name:
+        _run_in_context(path, args, kwargs)
+        return
     from core.factory import create_app
 
-    app = create_app(app_name)
-    with app.app_context():
-        try:
-            _resolve(path)(*args, **kwargs)
-            db.session.commit()
-        except Exception:
-            db.session.rollback()
-            raise
+    with create_app(app_name).app_context():
+        _run_in_context(path, args, kwargs)
+
+
+def _run_in_context(path: str, args, kwargs) -> None:
+    try:
+        _resolve(path)(*args, **kwargs)
+        db.session.commit()
+    except Exception:
+        db.session.rollback()
+        raise
 
 
 def _queue(redis_url: str):
     from redis import Redis
     from rq import Queue
 
-    return Queue("default", connection=Redis.from_url(redis_url))
+    return Queue("default", connection=Redis.from_url(redis_url),
+                 is_async=current_app.config.get("RQ_ASYNC", True))

@@ -58,6 +58,8 @@ def _overrides(database_url: str, tmp_path_factory) -> dict:
         "SERVER_NAME": None,
         "STORAGE_DIR": str(tmp_path_factory.mktemp("storage")),
         "REDIS_URL": os.environ.get("REDIS_URL", ""),
+        # With Redis, after-commit jobs go through RQ for real, executed synchronously.
+        "RQ_ASYNC": False,
     }
 
 

@@ -48,7 +48,8 @@ def ports() -> dict[str, int]:
 @pytest.fixture(scope="session")
 def live_env(tmp_path_factory, ports) -> dict[str, str]:
     base = tmp_path_factory.mktemp("e2e")
-    env = {k: v for k, v in os.environ.items() if k not in ("TEST_DATABASE_URL",)}
+    # The served demo is the embedded default: its own SQLite file and jobs run inline.
+    env = {k: v for k, v in os.environ.items() if k not in ("TEST_DATABASE_URL", "REDIS_URL")}
     env.update({
         "PORTAL_BASE_URL": f"http://127.0.0.1:{ports['portal']}",
         "CONTACT_CENTER_BASE_URL": f"http://127.0.0.1:{ports['cc']}",

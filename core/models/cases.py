@@ -121,6 +121,7 @@ class Case(Base):
         Index("ix_case_assignee_status_due", "assignee_id", "status", "next_due"),
         Index("ix_case_ente_opened", "ente_id", "opened_at"),
         Index("ix_case_ente_status", "ente_id", "status"),
+        Index("ix_case_ente_resolved", "ente_id", "resolved_at"),  # dashboard: resolved in period
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

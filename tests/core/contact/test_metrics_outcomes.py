@@ -135,13 +135,14 @@ def test_workload_per_agent(enti):
     assert both == {"Anna": 2, "Bruno": 1}
 
 
-def test_satisfaction_share_of_four_and_five(enti):
+def test_satisfaction_share_of_four_and_five_about_the_cases_received(enti):
     a, b = enti
     for score, channel in ((5, "email"), (4, "email"), (3, "email"), (1, "phone"), (5, "phone")):
-        survey(case(a, channel, opened=at("2026-02-20"), resolved_at=at("2026-03-01")), score,
-               at("2026-03-05"))
-    survey(case(a, opened=at("2026-02-20"), resolved_at=at("2026-02-21")), 1, at("2026-02-22"))
+        survey(case(a, channel, opened=at("2026-03-20"), resolved_at=at("2026-03-25")), score,
+               at("2026-04-05"))  # answered in April, about a case received in March
+    survey(case(a, opened=at("2026-02-20"), resolved_at=at("2026-02-21")), 1, at("2026-03-02"))
     survey(case(b, opened=at("2026-03-02"), resolved_at=at("2026-03-03")), 1, at("2026-03-05"))
+    case(a, opened=at("2026-03-02"), resolved_at=at("2026-03-03"))  # no answer
 
     overall, *per_channel = metrics.satisfaction(_scope(a))
     assert (overall.responses, overall.positive) == (5, 3)

@@ -48,10 +48,10 @@ def test_report_lines_targets_measured_and_compliance(db_session, en):
     case(ente, "pec", "information", opened=opened, fr_due=due, fr_at=at("2026-03-17"))
     case(ente, "email", "information", opened=opened, fr_due=due, fr_at=at("2026-03-11"))
     for score in (5, 5, 4, 2):
-        survey(case(ente, "phone", opened=at("2026-02-01"), resolved_at=at("2026-02-02")), score,
-               at("2026-03-20"))
+        survey(case(ente, "phone", opened=at("2026-03-02"), resolved_at=at("2026-03-02", 15)),
+               score, at("2026-03-20"))
     report = reports.charter_report(ente, 2026, 3, now=NOW)
-    assert report.received == 3 and report.resolved == 0 and report.open_now == 3
+    assert report.received == 7 and report.resolved == 4 and report.open_now == 3
     assert report.breaches["first_response"].breaches == 1
 
     lines = {line.key: line for line in reports.report_lines(report)}

@@ -16,7 +16,7 @@ def alembic_config(connection=None) -> Config:
     return cfg
 
 
-def upgrade(engine, revision: str = "head") -> None:
+def upgrade(engine, revision: str = "heads") -> None:
     with engine.begin() as connection:
         command.upgrade(alembic_config(connection), revision)
 

@@ -5,6 +5,7 @@ from core.db import Base
 from ._common import Language
 from .audit import AuditEvent
 from .auth import AccessCredential, StaffRole, StaffUser, new_session_token, staff_ente
+from .batches import BatchRun, BatchStatus, FormDraft
 from .cases import (
     Case,
     CaseAttachment,
@@ -21,6 +22,7 @@ from .cases import (
     case_verbale,
 )
 from .ente import CostKind, Ente, EnteCost, NotificationChannel
+from .letters import Letter, LetterKind
 from .notifications import NotificationEvent, NotificationOutcome
 from .payments import (
     Allocation,
@@ -45,6 +47,7 @@ from .verbali import (
 from .violations import ViolationAmount, ViolationFamily, ViolationType
 
 __all__ = [
+    "BatchRun", "BatchStatus", "FormDraft", "Letter", "LetterKind",
     "Case", "CaseAttachment", "CaseChannel", "CaseEvent", "CaseMessage", "CasePriority",
     "CaseStatus", "CaseType", "ProtocolCounter", "Queue", "RoutingRule", "SurveyResponse",
     "case_verbale",

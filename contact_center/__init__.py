@@ -17,7 +17,8 @@ from core.web import end_session
 # home.index shows the sign-in form to anonymous visitors and the desk to signed-in staff.
 # The IVR webhooks are called by Twilio: they are guarded by the X-Twilio-Signature check.
 IVR_WEBHOOKS = {f"ivr.{name}" for name in ("voice", "language", "topic", "pay", "number", "pin",
-                                          "sms", "wait", "callback", "voicemail")}
+                                          "sms", "wait", "callback", "voicemail", "queue_result",
+                                          "status", "connect")}
 PUBLIC_ENDPOINTS = {"auth.sign_in", "home.index", "static", *IVR_WEBHOOKS}
 
 
@@ -35,6 +36,7 @@ def register(app: Flask) -> None:
     from .dashboard.views import bp as dashboard_bp
     from .home.views import bp as home_bp
     from .ivr.views import bp as ivr_bp
+    from .reports.views import bp as reports_bp
 
     app.register_blueprint(home_bp)
     app.register_blueprint(auth_bp)
@@ -42,6 +44,7 @@ def register(app: Flask) -> None:
     app.register_blueprint(audit_bp)
     app.register_blueprint(ivr_bp)
     app.register_blueprint(dashboard_bp)
+    app.register_blueprint(reports_bp)
 
     @app.before_request
     def _idle_timeout():

@@ -48,6 +48,10 @@ class Document(FPDF):
         self.cell(0, 5, f"{self.footer_text}   {self.page_no()}/{{nb}}", align="C")
         self.set_text_color(0, 0, 0)
 
+    def normalize_text(self, text: str) -> str:
+        # Babel's English times use a narrow no-break space, which Titillium lacks.
+        return super().normalize_text(text.replace("\u202f", "\u00a0"))
+
     def heading(self, text: str, size: int = 15) -> None:
         self.set_font("Titillium", "B", size)
         self.multi_cell(0, size * 0.5, text)

@@ -1,0 +1,1 @@
+"""Monthly reports to each Ente: summary on screen, CSV, XLSX and PDF downloads."""

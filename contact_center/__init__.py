@@ -37,6 +37,7 @@ def register(app: Flask) -> None:
     from .home.views import bp as home_bp
     from .ivr.views import bp as ivr_bp
     from .reports.views import bp as reports_bp
+    from .enforcement.views import bp as enforcement_bp
 
     app.register_blueprint(home_bp)
     app.register_blueprint(auth_bp)
@@ -45,6 +46,7 @@ def register(app: Flask) -> None:
     app.register_blueprint(ivr_bp)
     app.register_blueprint(dashboard_bp)
     app.register_blueprint(reports_bp)
+    app.register_blueprint(enforcement_bp)
 
     @app.before_request
     def _idle_timeout():

@@ -90,11 +90,12 @@ def _register_cli(app: Flask) -> None:
     from core.contact.intake_cli import mail_cli
     from core.contact.sla_cli import sla_cli
     from core.demo.cli import demo_cli
+    from core.enforcement.cli import enforcement_cli
     from core.fines.cli import calendar_cli, fines_cli
     from core.pagopa.cli import pagopa_cli
     from core.reporting.cli import reports_cli
     from core.staff import staff_cli
 
     for group in (demo_cli, fines_cli, calendar_cli, sla_cli, pagopa_cli, mail_cli, staff_cli,
-                  reports_cli):
+                  reports_cli, enforcement_cli):
         app.cli.add_command(group)

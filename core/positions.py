@@ -125,7 +125,13 @@ def quote_verbale(verbale: Verbale, on: date, paid: Decimal | None = None,
     settings = ente_settings(verbale.ente)
     return quote(violations, verbale.notified_on, on, costs,
                  confirmed_total(verbale) if paid is None else paid,
-                 settings.fines, timeline=timeline)
+                 settings.fines, enrolled_on=enrolled_on(verbale), timeline=timeline)
+
+
+def enrolled_on(verbale: Verbale) -> date | None:
+    """The day the title was enrolled (ingiunzione issued): the art. 27 surcharge stops there."""
+    value = (verbale.extra or {}).get("enrolled_on")
+    return date.fromisoformat(value) if value else None
 
 
 def window_last_day(q: Quote) -> date | None:

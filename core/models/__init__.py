@@ -21,6 +21,7 @@ from .cases import (
     SurveyResponse,
     case_verbale,
 )
+from .enforcement import EnforcementPolicy, EntryStatus, Roll, RollEntry, RollStatus
 from .ente import CostKind, Ente, EnteCost, NotificationChannel
 from .letters import Letter, LetterKind
 from .notifications import NotificationEvent, NotificationOutcome
@@ -48,6 +49,7 @@ from .violations import ViolationAmount, ViolationFamily, ViolationType
 
 __all__ = [
     "BatchRun", "BatchStatus", "FormDraft", "Letter", "LetterKind",
+    "EnforcementPolicy", "EntryStatus", "Roll", "RollEntry", "RollStatus",
     "Case", "CaseAttachment", "CaseChannel", "CaseEvent", "CaseMessage", "CasePriority",
     "CaseStatus", "CaseType", "ProtocolCounter", "Queue", "RoutingRule", "SurveyResponse",
     "case_verbale",

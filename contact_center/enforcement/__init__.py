@@ -1,0 +1,1 @@
+"""Provisional rolls for the Ente's approval and the prescription watch."""

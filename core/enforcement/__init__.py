@@ -1,0 +1,1 @@
+"""Reminders (ultimo avviso), the provisional roll, ingiunzioni fiscali, the prescription watch."""

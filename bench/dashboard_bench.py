@@ -3,7 +3,7 @@
 Usage::
 
     .venv/bin/python bench/dashboard_bench.py [--cases 1000000] [--runs 15] [--seed 2026]
-        [--server postgresql+psycopg://postgres@127.0.0.1:5432/postgres] [--keep]
+        [--calls 300000] [--server postgresql+psycopg://postgres@127.0.0.1:5432/postgres] [--keep]
 
 Creates a scratch database on ``--server``, builds the schema with the Alembic migrations
 (``core.migrate.upgrade``), bulk-inserts ``--cases`` cases for 2 Enti (60 % / 40 %) over the
@@ -15,6 +15,9 @@ then times, ``--runs`` times each after one warm-up run:
 * ``metrics.dashboard`` — every figure of the page (six aggregate queries), for one Ente and
   the current month (the page's default), both Enti, and one Ente over 3 and 12 months (the
   12-month figure with at most 5 runs);
+* ``core.ivr.metrics.call_report`` — the phone line's figures (one aggregate query) over
+  ``--calls`` phone calls, for the same scopes, beside its own baseline
+  ``SELECT count(*) FROM phone_call WHERE ente_id = … AND started_at BETWEEN …``;
 * ``reports.charter_report`` + ``report_pdf`` — the monthly charter report of one Ente;
 * ``GET /dashboard`` through the Flask test client signed in as a supervisor (queries, charts
   and the template);
@@ -31,7 +34,10 @@ after a log-normal delay (median ≈ 20 h, about 1 in 10 after its due time); re
 most cases older than a few days (old cases nobody answered closed anyway, so the backlog
 is the recent weeks); the SLA cache columns (due times, next due, state) set from
 the charter terms with working days approximated as 1.4 calendar days; 20 agents per Ente;
-survey responses for 15 % of the closed cases (55 % fives, 30 % fours).
+survey responses for 15 % of the closed cases (55 % fives, 30 % fours). Phone calls: uniform
+over the two years in office hours, 60 % / 40 % between the Enti, four queues and five
+languages; 80 % queued (of which 80 % answered after an exponential wait, mean 25 s, 14 %
+abandoned), the rest self-service, voicemail or menu hang-ups.
 """
 
 from __future__ import annotations
@@ -71,7 +77,12 @@ COLUMNS = ("id", "ente_id", "protocol", "channel", "type", "language", "status",
            "subject", "requester_name", "assignee_id", "opened_at", "first_response_at",
            "resolved_at", "closed_at", "payload", "first_response_due", "resolution_due",
            "next_due", "sla_state")
-PROPOSED_INDEXES = ("CREATE INDEX ix_case_ente_resolved ON support_case (ente_id, resolved_at)",)
+CALL_COLUMNS = ("id", "call_sid", "ente_id", "from_number", "language", "queue", "started_at",
+                "enqueued_at", "last_in_queue_at", "dequeued_at", "queue_result", "answered_at",
+                "ended_at", "outcome", "wait_seconds", "duration_seconds", "self_served")
+CALL_QUEUES = ("payments", "payments", "appeals", "driver_data", "general", "general")
+CALL_LANGUAGES = ("it",) * 6 + ("en", "en", "de", "fr", "es")
+PROPOSED_INDEXES = ("CREATE INDEX IF NOT EXISTS ix_case_ente_resolved ON support_case (ente_id, resolved_at)",)
 SCORES = [5] * 55 + [4] * 30 + [3] * 8 + [2] * 4 + [1] * 3
 
 
@@ -145,7 +156,39 @@ def generate(n: int, seed: int, now: datetime, ente_ids: list[int], agents: dict
                fr_due, res_due, next_due, state)
 
 
-def load(engine, n: int, seed: int, now: datetime) -> dict:
+def generate_calls(n: int, seed: int, now: datetime, ente_ids: list[int]) -> Iterator[tuple]:
+    """Yield ``n`` phone-call rows (see the module docstring)."""
+    rng = random.Random(seed + 7)
+    start = now - timedelta(days=730)
+    span = (now - start).total_seconds()
+    for call_id in range(1, n + 1):
+        t = start + timedelta(seconds=rng.random() * span)
+        t = min(t.replace(hour=rng.choice((8, 9, 10, 11, 13, 14, 15, 16))), now - timedelta(hours=1))
+        ente = ente_ids[0] if rng.random() < 0.6 else ente_ids[1]
+        language = rng.choice(CALL_LANGUAGES)
+        queue = enqueued = dequeued = result = answered = wait = None
+        fate = rng.random()
+        if fate < 0.8:
+            queue, enqueued = rng.choice(CALL_QUEUES), t + timedelta(seconds=40)
+            kind = rng.random()
+            if kind < 0.8:
+                wait, outcome, result = int(rng.expovariate(1 / 25)), "answered", "bridged"
+                answered = enqueued + timedelta(seconds=wait)
+            elif kind < 0.94:
+                wait, outcome, result = rng.randrange(3, 240), "abandoned", "hangup"
+            else:
+                wait, outcome, result = rng.randrange(100, 400), "callback", "hangup"
+            dequeued = enqueued + timedelta(seconds=wait)
+            ended = dequeued + timedelta(seconds=rng.randrange(0, 600) if answered else 5)
+        else:
+            outcome = rng.choice(("self_service", "self_service", "voicemail", "menu"))
+            ended = t + timedelta(seconds=rng.randrange(20, 180))
+        yield (call_id, f"CA{call_id:032d}", ente, "+393330000000", language, queue, t, enqueued,
+               dequeued, dequeued, result, answered, ended, outcome, wait,
+               round((ended - t).total_seconds()), outcome == "self_service")
+
+
+def load(engine, n: int, seed: int, now: datetime, calls: int = 0) -> dict:
     """Enti, agents, a supervisor, then the cases and surveys with COPY."""
     from core import db
     from core.models import Ente, StaffRole, StaffUser
@@ -192,12 +235,16 @@ def load(engine, n: int, seed: int, now: datetime) -> dict:
                 for survey in surveys:
                     copy.write_row(survey)
             cur.execute("SELECT setval('support_case_id_seq', %s)", (n,))
+            with cur.copy(f"COPY phone_call ({', '.join(CALL_COLUMNS)}) FROM STDIN") as copy:
+                for row in generate_calls(calls, seed, now, ids):
+                    copy.write_row(row)
         raw.driver_connection.commit()
     finally:
         raw.close()
     with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
         conn.execute(text("VACUUM ANALYZE support_case"))
         conn.execute(text("VACUUM ANALYZE survey_response"))
+        conn.execute(text("VACUUM ANALYZE phone_call"))
     return {"ente_ids": ids, "surveys": len(surveys),
             "supervisor": SimpleNamespace(id=supervisor.id, session_token=supervisor.session_token)}
 
@@ -221,6 +268,7 @@ def p95(values: list[float]) -> float:
 def measure(app, engine, data: dict, runs: int, now: datetime) -> list[tuple[str, str, list[float], list[float]]]:
     from core import db
     from core.contact import metrics, reports
+    from core.ivr import metrics as ivr_metrics
     from core.models import Ente
     from tests.factories import sign_in_staff
 
@@ -243,6 +291,12 @@ def measure(app, engine, data: dict, runs: int, now: datetime) -> list[tuple[str
         params = {"ids": list(scope.ente_ids), "start": scope.start, "end": scope.end}
         return lambda: db.session.execute(stmt, params).scalar_one()
 
+    def call_baseline(scope):
+        stmt = text("SELECT count(*) FROM phone_call WHERE ente_id = ANY(:ids) "
+                    "AND started_at BETWEEN :start AND :end")
+        params = {"ids": list(scope.ente_ids), "start": scope.start, "end": scope.end}
+        return lambda: db.session.execute(stmt, params).scalar_one()
+
     results = []
     with app.test_request_context("/?lang=it"):
         for label, scope in scopes.items():
@@ -251,6 +305,11 @@ def measure(app, engine, data: dict, runs: int, now: datetime) -> list[tuple[str
             results.append((f"baseline count(*) — {label}", label, base, base))
             results.append((f"`metrics.dashboard` — {label}", label,
                             timed(lambda scope=scope: metrics.dashboard(scope), n), base))
+            calls_base = timed(call_baseline(scope), n)
+            results.append((f"baseline count(*) of calls — {label}", label, calls_base, calls_base))
+            results.append((f"`ivr metrics.call_report` — {label}", label,
+                            timed(lambda scope=scope: ivr_metrics.call_report(scope), n),
+                            calls_base))
             db.session.rollback()
         month_scope = metrics.make_scope([rho], *metrics.month_bounds(previous.year, previous.month), now)
         base = timed(baseline(month_scope), runs)
@@ -287,6 +346,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--cases", type=int, default=1_000_000)
     parser.add_argument("--runs", type=int, default=15)
+    parser.add_argument("--calls", type=int, default=300_000)
     parser.add_argument("--seed", type=int, default=2026)
     parser.add_argument("--server", default="postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
     parser.add_argument("--keep", action="store_true", help="keep the scratch database")
@@ -297,7 +357,8 @@ def main() -> None:
     with server.connect() as conn:
         conn.execute(text(f'CREATE DATABASE "{name}"'))
     url = make_url(args.server).set(database=name).render_as_string(hide_password=False)
-    print(f"scratch database {name}; {args.cases:,} cases; {args.runs} runs per figure")
+    print(f"scratch database {name}; {args.cases:,} cases; {args.calls:,} calls; "
+          f"{args.runs} runs per figure")
     print(f"machine: {os.cpu_count()} cores, {platform.machine()}, Python {platform.python_version()}, "
           f"load average {os.getloadavg()[0]:.1f} at start")
     started = time.perf_counter()
@@ -317,8 +378,8 @@ def main() -> None:
         upgrade(engine)
         now = datetime.now(UTC)
         t0 = time.perf_counter()
-        data = load(engine, args.cases, args.seed, now)
-        print(f"loaded {args.cases:,} cases and {data['surveys']:,} survey responses "
+        data = load(engine, args.cases, args.seed, now, args.calls)
+        print(f"loaded {args.cases:,} cases, {args.calls:,} calls and {data['surveys']:,} survey responses "
               f"in {time.perf_counter() - t0:.0f} s")
         with engine.connect() as conn:
             print("PostgreSQL", conn.execute(text("SHOW server_version")).scalar_one())

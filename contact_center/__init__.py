@@ -34,10 +34,10 @@ def register(app: Flask) -> None:
     from .auth.views import bp as auth_bp
     from .cases.views import bp as cases_bp
     from .dashboard.views import bp as dashboard_bp
+    from .enforcement.views import bp as enforcement_bp
     from .home.views import bp as home_bp
     from .ivr.views import bp as ivr_bp
     from .reports.views import bp as reports_bp
-    from .enforcement.views import bp as enforcement_bp
 
     app.register_blueprint(home_bp)
     app.register_blueprint(auth_bp)

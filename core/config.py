@@ -74,6 +74,21 @@ class BaseConfig:
     PAGOPA_NODE_URL = os.environ.get("PAGOPA_NODE_URL", "http://127.0.0.1:5003")
     PAGOPA_MAX_REQUEST_BYTES = 256 * 1024
 
+    # SEND (digital notifications, pn-delivery B2B API; the demo's stand-in by default) and
+    # the PEC provider's SMTP for acts sent by PEC (empty PEC_SERVER: the MAIL_* settings).
+    SEND_BASE_URL = os.environ.get("SEND_BASE_URL", "http://127.0.0.1:5004")
+    SEND_API_KEY = os.environ.get("SEND_API_KEY", "send-standin-api-key")
+    PEC_SERVER = os.environ.get("PEC_SERVER", "")
+    PEC_PORT = int(os.environ.get("PEC_PORT", "465"))
+    PEC_USE_SSL = os.environ.get("PEC_USE_SSL", "1") == "1"
+    PEC_USERNAME = os.environ.get("PEC_USERNAME", "")
+    PEC_PASSWORD = os.environ.get("PEC_PASSWORD", "")
+
+    # Call metrics: a call answered within this many seconds counts for the service level; a
+    # queued call whose hold music was not requested for this long no longer counts as waiting.
+    IVR_SERVICE_LEVEL_SECONDS = int(os.environ.get("IVR_SERVICE_LEVEL_SECONDS", "20"))
+    IVR_QUEUE_STALE_SECONDS = int(os.environ.get("IVR_QUEUE_STALE_SECONDS", "120"))
+
     # Twilio IVR. The demo token lets the IVR simulator sign its requests; production sets
     # the real account's token and the public base URL Twilio calls.
     TWILIO_AUTH_TOKEN = os.environ.get("TWILIO_AUTH_TOKEN", "demo-twilio-auth-token")
@@ -129,6 +144,8 @@ class ProductionConfig(BaseConfig):
     STRIPE_API_BASE = os.environ.get("STRIPE_API_BASE", "")  # empty: the real Stripe API
     TWILIO_AUTH_TOKEN = os.environ.get("TWILIO_AUTH_TOKEN", "")
     TWILIO_WEBHOOK_BASE_URL = os.environ.get("TWILIO_WEBHOOK_BASE_URL", "")
+    SEND_BASE_URL = os.environ.get("SEND_BASE_URL", "https://api.notifichedigitali.it")
+    SEND_API_KEY = os.environ.get("SEND_API_KEY", "")
 
 
 CONFIGS = {

@@ -176,3 +176,29 @@ def queue(ente_obj: Ente, code: str = "traffic_fines", languages=("it",)) -> Que
 
 def routing_rule(ente_obj: Ente, queue_obj, position: int, **match) -> RoutingRule:
     return _save(RoutingRule(ente_id=ente_obj.id, position=position, queue_id=queue_obj.id, **match))
+
+
+def phone_call(ente_obj: Ente, started_at: datetime, *, queue: str | None = None,
+               language: str | None = "it", outcome: str | None = None,
+               wait: int | None = None, waiting: bool = False, **kw):
+    """An IVR call (``core.models.Call``). With ``queue`` it entered that queue when it started;
+    ``outcome`` answered/abandoned/callback/failed leave it after ``wait`` seconds (answered at
+    that moment); ``waiting=True`` keeps it in queue (heartbeat at ``started_at``)."""
+    from datetime import timedelta
+
+    from core.models import Call
+
+    obj = Call(call_sid=kw.pop("call_sid", f"CA{next(_seq):032d}"), ente_id=ente_obj.id,
+               from_number=kw.pop("from_number", "+393330000000"), language=language,
+               queue=queue, started_at=started_at, outcome=outcome,
+               self_served=kw.pop("self_served", False), **kw)
+    if queue:
+        obj.enqueued_at = obj.last_in_queue_at = started_at
+        if not waiting:
+            left = started_at + timedelta(seconds=wait or 0)
+            obj.dequeued_at, obj.wait_seconds = left, wait or 0
+            if outcome == "answered":
+                obj.answered_at, obj.queue_result = left, "bridged"
+            else:
+                obj.queue_result = "hangup"
+    return _save(obj)

@@ -1,7 +1,17 @@
 """Agent console: my cases and team queues sorted by time to breach, the case page with its
 thread, SLA due times and the person's position, and the actions on a case."""
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
@@ -11,6 +21,7 @@ from core import db, storage
 from core.contact import cases as case_service
 from core.contact import console, replies
 from core.contact.sla_service import clocks
+from core.ivr import metrics as ivr_metrics
 from core.models import Case, StaffRole
 
 from .forms import (
@@ -39,9 +50,11 @@ def index():
     flt = console.CaseFilter(view=request.args.get("view", "mine" if not current_user.read_only else "all"),
                              queue_id=request.args.get("queue", type=int),
                              status=request.args.get("status") or None, q=request.args.get("q", ""))
+    waiting = ivr_metrics.waiting_calls(current_user, stale_seconds=int(current_app.config.get(
+        "IVR_QUEUE_STALE_SECONDS", ivr_metrics.DEFAULT_QUEUE_STALE_SECONDS)))
     return render_template("contact_center/cases/index.html", cases=console.list_cases(current_user, flt),
                            flt=flt, queues=console.queue_counts(current_user), status_labels=STATUS_LABELS,
-                           priority_labels=PRIORITY_LABELS)
+                           priority_labels=PRIORITY_LABELS, waiting_calls=waiting, ivr_metrics=ivr_metrics)
 
 
 @bp.get("/<int:case_id>")

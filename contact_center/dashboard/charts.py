@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from flask_babel import gettext as _
 
 from core.contact import metrics, reports
+from core.ivr import metrics as ivr_metrics
 
 WIDTH = 640
 LABEL_WIDTH = 210
@@ -145,3 +146,21 @@ def dashboard_charts(data: metrics.Dashboard, max_agents: int = 15) -> dict[str,
         [(a.name, [a.open_assigned], str(a.open_assigned)) for a in agents],
         max((a.open_assigned for a in agents), default=0), (BLUE,), ())
     return charts
+
+
+def call_charts(calls: ivr_metrics.CallReport) -> dict[str, BarChart]:
+    """The phone line's chart: calls offered to operators per queue, split by what happened."""
+    rows = []
+    for row in calls.by_queue:
+        if not row.offered:
+            continue
+        later = row.answered - row.answered_in_time
+        rows.append((ivr_metrics.queue_label(row.key),
+                     [row.answered_in_time, later, row.abandoned], str(row.offered)))
+    legend = (_("Answered within %(seconds)s s", seconds=calls.threshold), _("Answered later"),
+              _("Abandoned"))
+    return {"calls-by-queue": bar_chart(
+        "chart-calls-queue", _("Calls offered to operators, by queue"),
+        _("The numbers are in the table under the chart."), rows,
+        max((row.offered for row in calls.by_queue if row.key), default=0),
+        (GREEN, BLUE, RED), legend)}

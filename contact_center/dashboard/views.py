@@ -1,19 +1,22 @@
 """Supervisor dashboard: charter compliance per channel and type, breaches, response times,
-backlog, workload and satisfaction for a period and the Enti the reader may see; CSV exports of
-each table; the monthly charter report of one Ente as PDF or CSV.
+backlog, workload and satisfaction for a period and the Enti the reader may see, beside the
+phone line's call figures (service level, average speed of answer, abandonment, calls per queue
+and language); CSV exports of each case table; the monthly charter report of one Ente as PDF or
+CSV.
 
 Supervisors, administrators and Ente viewers; Ente-bound readers see only their Enti (another
 Ente's code answers 404). Agents get 403."""
 
-from flask import Blueprint, Response, abort, render_template, request
+from flask import Blueprint, Response, abort, current_app, render_template, request
 from flask_login import current_user
 
 from contact_center.auth.guards import roles_required
 from core.contact import metrics, reports
 from core.contact.sla_service import policies_for
+from core.ivr import metrics as ivr_metrics
 from core.models import StaffRole
 
-from .charts import dashboard_charts
+from .charts import call_charts, dashboard_charts
 from .forms import DashboardFilterForm
 
 bp = Blueprint("dashboard", __name__, url_prefix="/dashboard")
@@ -48,8 +51,11 @@ def index():
     if scope is None:
         return render_template(TEMPLATE, form=form, data=None, reports=reports), 400
     data = metrics.dashboard(scope)
+    calls = ivr_metrics.call_report(scope, int(current_app.config.get(
+        "IVR_SERVICE_LEVEL_SECONDS", ivr_metrics.DEFAULT_SERVICE_LEVEL_SECONDS)))
     return render_template(TEMPLATE, form=form, data=data, enti=enti, reports=reports,
-                           metrics=metrics, charts=dashboard_charts(data),
+                           metrics=metrics, calls=calls, ivr_metrics=ivr_metrics,
+                           charts={**dashboard_charts(data), **call_charts(calls)},
                            policy_sets=[policies_for(e) for e in enti],
                            query={k: v for k, v in request.args.items() if v})
 

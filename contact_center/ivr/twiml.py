@@ -72,24 +72,46 @@ def keypad_entry(lang: str, key: str, action: str, prefix: str = "") -> VoiceRes
     return vr
 
 
-def enqueue(lang: str, queue_name: str, wait_url: str, prefix: str = "") -> VoiceResponse:
+def enqueue(lang: str, queue_name: str, wait_url: str, prefix: str = "",
+            action: str | None = None) -> VoiceResponse:
+    """``<Enqueue>``: ``waitUrl`` builds the hold message; ``action`` receives the
+    ``QueueResult`` when the caller leaves the queue (call metrics)."""
     vr = VoiceResponse()
     if prefix:
         say(vr, lang, prefix)
     say(vr, lang, text(lang, "to_operator"))
-    vr.enqueue(queue_name, wait_url=wait_url, wait_url_method="POST")
+    attrs = {"wait_url": wait_url, "wait_url_method": "POST"}
+    if action:
+        attrs.update(action=action, method="POST")
+    vr.enqueue(queue_name, **attrs)
     return vr
 
 
-def closed(lang: str, opening: str, portal: str, record_action: str) -> VoiceResponse:
-    vr = VoiceResponse()
-    say(vr, lang, text(lang, "closed", opening=opening, portal=portal))
+def _record(vr: VoiceResponse, lang: str, record_action: str) -> VoiceResponse:
     say(vr, lang, text(lang, "record"))
     vr.record(action=record_action, method="POST", max_length=120, play_beep=True,
               finish_on_key="#")
     say(vr, lang, text(lang, "voicemail_thanks"))
     vr.hangup()
     return vr
+
+
+def closed(lang: str, opening: str, portal: str, record_action: str) -> VoiceResponse:
+    vr = VoiceResponse()
+    say(vr, lang, text(lang, "closed", opening=opening, portal=portal))
+    return _record(vr, lang, record_action)
+
+
+def no_operator(lang: str, record_action: str) -> VoiceResponse:
+    """The queue failed (``QueueResult`` error, queue full): offer a voicemail instead."""
+    vr = VoiceResponse()
+    say(vr, lang, text(lang, "no_operator"))
+    return _record(vr, lang, record_action)
+
+
+def empty() -> VoiceResponse:
+    """The answer to a callback that only records (status, queue result of a gone call)."""
+    return VoiceResponse()
 
 
 def hold(lang: str, position: int, wait_seconds: int, callback_action: str | None) -> VoiceResponse:

@@ -1,7 +1,14 @@
 """Twilio voice webhooks. Twilio is stateless between requests: the call's state (Ente,
 language, failed attempts, typed verbale number) travels in the query string of each action
 URL, which the signature covers. Every webhook is ``twilio_signed`` and CSRF-exempt; the
-simulator page is for signed-in staff."""
+simulator page is for signed-in staff.
+
+Call metrics (:mod:`core.ivr.tracking`): the menus record the call's steps; ``<Enqueue>`` has an
+``action`` (``/ivr/queue-result``: ``QueueResult``, ``QueueTime``) and a ``waitUrl``
+(``/ivr/wait``: ``QueuePosition``, ``QueueTime``, ``AvgQueueTime``, ``CurrentQueueSize``).
+Configure on the Twilio number: voice URL ``<TWILIO_WEBHOOK_BASE_URL>/ivr/voice`` and status
+callback URL ``<TWILIO_WEBHOOK_BASE_URL>/ivr/status`` (``CallStatus``, ``CallDuration``); the
+operators' ``<Dial><Queue url=…>`` may point at ``/ivr/connect`` to time the answer exactly."""
 
 from __future__ import annotations
 
@@ -12,7 +19,7 @@ from werkzeug.exceptions import TooManyRequests
 
 from core import db
 from core.extensions import csrf, enforce_limits
-from core.ivr import calls, lookup
+from core.ivr import calls, lookup, tracking
 from core.ivr.prompts import LANGUAGE_KEYS, LANGUAGE_WORDS, LANGUAGES, text
 from core.ivr.sms import send_sms
 from core.models import StaffRole, Verbale
@@ -59,6 +66,14 @@ def _int_form(name: str) -> int:
         return 0
 
 
+def _sid() -> str:
+    return (request.form.get("CallSid") or "")[:64]
+
+
+def _caller() -> str:
+    return (request.form.get("From") or "")[:40]
+
+
 def _state():
     ente = lookup.ente_by_code(request.args.get("ente")) or lookup.ente_for_number(
         request.form.get("To"), current_app.config.get("IVR_NUMBERS", {}))
@@ -82,7 +97,9 @@ def _portal(ente) -> str:
 def _enqueue(ente, lang: str, queue: str, prefix: str = "") -> Response:
     name = f"{ente.code}-{queue}-{lang}"
     wait = _hook("ivr.wait", ente=ente.code, lang=lang, q=queue)
-    return _xml(twiml.enqueue(lang, name, wait, prefix))
+    action = _hook("ivr.queue_result", ente=ente.code, lang=lang, q=queue)
+    tracking.entered_queue(ente, _sid(), _caller(), lang, queue)
+    return _xml(twiml.enqueue(lang, name, wait, prefix, action=action))
 
 
 def _retry(ente, lang: str, tries: int, render, queue: str = "general") -> Response:
@@ -151,6 +168,7 @@ def voice():
     ente = lookup.ente_for_number(request.form.get("To"), current_app.config.get("IVR_NUMBERS", {}))
     if ente is None:
         return _xml(twiml.goodbye("it", text("it", "not_understood")))
+    tracking.call_started(ente, _sid(), _caller())
     return _language_menu(ente)
 
 
@@ -169,8 +187,10 @@ def language():
     if lang is None:
         return _retry(ente, "it", tries, lambda t, p: _language_menu(ente, t, p))
     if not lookup.office_open(ente, calls.now()):
+        tracking.out_of_hours(ente, _sid(), _caller(), lang)
         action = _hook("ivr.voicemail", ente=ente.code, lang=lang)
         return _xml(twiml.closed(lang, _opening(ente, lang), _portal(ente), action))
+    tracking.language_chosen(ente, _sid(), _caller(), lang)
     return _topics(ente, lang)
 
 
@@ -250,6 +270,7 @@ def pin():
         if attempts >= MAX_PIN_FAILURES:
             return _enqueue(ente, lang, "payments", f"{prefix} {text(lang, 'too_many')}")
         return _ask_number(ente, lang, prefix=prefix, attempts=attempts)
+    tracking.self_served(ente, _sid(), caller, lang, verbale_id=verbale.id)
     return _amount(ente, verbale, lang)
 
 
@@ -283,6 +304,8 @@ def wait():
     ente, lang, _ = _state()
     queue = request.args.get("q", "general")
     position, avg = max(1, _int_form("QueuePosition")), _int_form("AvgQueueTime")
+    tracking.waiting(ente, _sid(), _caller(), lang, queue,
+                     queue_time=request.form.get("QueueTime"), position=position)
     threshold = int(current_app.config.get("IVR_CALLBACK_THRESHOLD_SECONDS", 300))
     offer = _hook("ivr.callback", ente=ente.code, lang=lang, q=queue) if avg > threshold else None
     return _xml(twiml.hold(lang, position, avg, offer))
@@ -299,9 +322,44 @@ def callback():
         return _xml(vr)
     calls.callback_case(ente, caller=request.form.get("From", ""), language=lang,
                         queue=f"{ente.code}-{queue}-{lang}",
-                        call_sid=request.form.get("CallSid", ""),
-                        wait_seconds=_int_form("AvgQueueTime"))
+                        call_sid=_sid(), wait_seconds=_int_form("AvgQueueTime"),
+                        queue_code=queue)
     return _xml(twiml.goodbye(lang, text(lang, "callback_ok")))
+
+
+@bp.post("/queue-result")
+@twilio_signed
+def queue_result():
+    """The ``<Enqueue action>``: the caller left the queue (answered, hung up, left, failed)."""
+    ente, lang, _ = _state()
+    result = (request.form.get("QueueResult") or "").strip().lower()
+    tracking.left_queue(ente, _sid(), _caller(), lang, request.args.get("q", ""), result,
+                        queue_time=request.form.get("QueueTime"))
+    if result in tracking.FAILED_RESULTS:
+        return _xml(twiml.no_operator(lang, _hook("ivr.voicemail", ente=ente.code, lang=lang)))
+    if result in ("hangup", "redirected"):
+        return _xml(twiml.empty())
+    return _xml(twiml.goodbye(lang))
+
+
+@bp.post("/status")
+@twilio_signed
+def status():
+    """The call's status callback (configured on the Twilio number)."""
+    ente, _, _ = _state()
+    tracking.call_status(ente, _sid(), request.form.get("CallStatus", ""), caller=_caller(),
+                         duration=request.form.get("CallDuration"))
+    return _xml(twiml.empty())
+
+
+@bp.post("/connect")
+@twilio_signed
+def connect():
+    """The ``url`` of the ``<Queue>`` an operator dials: the queued caller is connected now."""
+    ente, _, _ = _state()
+    tracking.connected(ente, _sid(), queue_time=request.form.get("QueueTime"),
+                       agent_call_sid=request.form.get("DequeingCallSid", ""))
+    return _xml(twiml.empty())
 
 
 @bp.post("/voicemail")
@@ -323,20 +381,25 @@ def voicemail():
 @roles_required(*StaffRole)
 def simulator():
     from .forms import SimulatorForm
-    from .simulator import START, allowed_path, run_step
+    from .simulator import State, simulate
 
     form = SimulatorForm()
     token = current_app.config.get("TWILIO_AUTH_TOKEN")
     step = None
     if form.validate_on_submit() and token:
-        path = form.path.data if form.path.data and allowed_path(form.path.data) else START
         params = {k: v for k, v in {
             "From": form.caller.data, "Caller": form.caller.data, "To": form.line.data,
             "Digits": form.digits.data, "SpeechResult": form.speech.data,
             "QueuePosition": form.queue_position.data, "AvgQueueTime": form.avg_queue_time.data,
-            "RecordingUrl": form.recording_url.data}.items() if v}
-        step = run_step(path, params, webhook_base_url(), token)
-        form.path.data = step.next_path
+            "QueueTime": form.queue_time.data, "RecordingUrl": form.recording_url.data,
+        }.items() if v}
+        step, state = simulate(form.event.data, State(form.path.data or "",
+                                                      form.queue_path.data or "",
+                                                      form.call_sid.data or ""),
+                               params, webhook_base_url(), token)
+        form.path.data, form.queue_path.data, form.call_sid.data = (
+            state.path, state.queue_path, state.call_sid)
         form.digits.data = form.speech.data = form.recording_url.data = ""
+        form.event.data = "input"
     return render_template("contact_center/ivr/simulator.html", form=form, step=step,
                            configured=bool(token))

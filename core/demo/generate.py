@@ -159,6 +159,9 @@ def load_demo(session: Session, storage_dir: str | Path, *, today: date | None =
 
     load_demo_cases()
     set_demo_pins()
+    from core.demo.calls import load_demo_calls
+
+    load_demo_calls()
     result.elapsed = _time.monotonic() - started
     return result
 

@@ -57,6 +57,7 @@ PROMPTS: dict[str, dict[str, str]] = {
         "queue_wait": "L'attesa stimata è di circa {minutes} minuti.",
         "callback_offer": "Per essere richiamato al posto dell'attesa premi 1.",
         "callback_ok": "Ti richiameremo a questo numero. Arrivederci.",
+        "no_operator": "Al momento nessun operatore può rispondere.",
     },
     "en": {
         "welcome": "Welcome to the traffic fines service of {ente}.",
@@ -89,6 +90,7 @@ PROMPTS: dict[str, dict[str, str]] = {
         "queue_wait": "The estimated wait is about {minutes} minutes.",
         "callback_offer": "To be called back instead of waiting press 1.",
         "callback_ok": "We will call you back on this number. Goodbye.",
+        "no_operator": "No operator can take your call right now.",
     },
     "fr": {
         "welcome": "Bienvenue au service des amendes de {ente}.",
@@ -121,6 +123,7 @@ PROMPTS: dict[str, dict[str, str]] = {
         "queue_wait": "L'attente estimée est d'environ {minutes} minutes.",
         "callback_offer": "Pour être rappelé au lieu d'attendre tapez 1.",
         "callback_ok": "Nous vous rappellerons à ce numéro. Au revoir.",
+        "no_operator": "Aucun opérateur ne peut vous répondre pour le moment.",
     },
     "de": {
         "welcome": "Willkommen beim Bußgelddienst von {ente}.",
@@ -154,6 +157,7 @@ PROMPTS: dict[str, dict[str, str]] = {
         "queue_wait": "Die geschätzte Wartezeit beträgt etwa {minutes} Minuten.",
         "callback_offer": "Für einen Rückruf statt zu warten drücken Sie 1.",
         "callback_ok": "Wir rufen Sie unter dieser Nummer zurück. Auf Wiederhören.",
+        "no_operator": "Im Moment kann kein Mitarbeiter Ihren Anruf annehmen.",
     },
     "es": {
         "welcome": "Bienvenido al servicio de multas de {ente}.",
@@ -186,6 +190,7 @@ PROMPTS: dict[str, dict[str, str]] = {
         "queue_wait": "La espera estimada es de unos {minutes} minutos.",
         "callback_offer": "Para que le llamemos en lugar de esperar pulse 1.",
         "callback_ok": "Le llamaremos a este número. Adiós.",
+        "no_operator": "En este momento ningún operador puede atender su llamada.",
     },
 }
 

@@ -6,6 +6,7 @@ from ._common import Language
 from .audit import AuditEvent
 from .auth import AccessCredential, StaffRole, StaffUser, new_session_token, staff_ente
 from .batches import BatchRun, BatchStatus, FormDraft
+from .calls import Call, CallEvent, CallOutcome
 from .cases import (
     Case,
     CaseAttachment,
@@ -49,6 +50,7 @@ from .violations import ViolationAmount, ViolationFamily, ViolationType
 
 __all__ = [
     "BatchRun", "BatchStatus", "FormDraft", "Letter", "LetterKind",
+    "Call", "CallEvent", "CallOutcome",
     "EnforcementPolicy", "EntryStatus", "Roll", "RollEntry", "RollStatus",
     "Case", "CaseAttachment", "CaseChannel", "CaseEvent", "CaseMessage", "CasePriority",
     "CaseStatus", "CaseType", "ProtocolCounter", "Queue", "RoutingRule", "SurveyResponse",

@@ -1,7 +1,7 @@
 """batch runs, form drafts and the letter archive
 
 Revision ID: 0010
-Revises: 0007
+Revises: 0008
 Create Date: 2026-11-23 09:31:50.044547
 """
 import sqlalchemy as sa
@@ -10,7 +10,7 @@ from alembic import op
 import core.db
 
 revision = '0010'
-down_revision = '0007'
+down_revision = '0008'
 branch_labels = None
 depends_on = None
 

@@ -1,7 +1,7 @@
 """enforcement policy, provisional rolls and their entries
 
 Revision ID: 0017
-Revises: 0007
+Revises: 0010
 Create Date: 2026-11-23 09:38:50.381227
 """
 from alembic import op
@@ -10,7 +10,7 @@ import core.db
 
 
 revision = '0017'
-down_revision = '0007'
+down_revision = '0010'
 branch_labels = None
 depends_on = None
 

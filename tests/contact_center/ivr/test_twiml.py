@@ -23,6 +23,8 @@ def _nodes(lang):
         "ask_number": twiml.keypad_entry(lang, "ask_number", A),
         "ask_pin": twiml.keypad_entry(lang, "ask_pin", A),
         "enqueue": twiml.enqueue(lang, f"RHO-general-{lang}", A),
+        "enqueue_with_action": twiml.enqueue(lang, f"RHO-general-{lang}", A, action=A),
+        "no_operator": twiml.no_operator(lang, A),
         "closed": twiml.closed(lang, "lunedì 09:00", "multe.example.org", A),
         "hold": twiml.hold(lang, 2, 600, A),
         "hold_short": twiml.hold(lang, 2, 60, None),
@@ -79,3 +81,16 @@ def test_closed_node_records_then_hangs_up():
     root = ET.fromstring(str(twiml.closed("es", "lunes 09:00", "multe.example.org", A)))
     assert [c.tag for c in root] == ["Say", "Say", "Record", "Say", "Hangup"]
     assert root.find("Record").get("action") == A
+
+
+def test_enqueue_action_receives_the_queue_result():
+    root = ET.fromstring(str(twiml.enqueue("de", "RHO-general-de", A, action=A + "&q=general")))
+    enqueue = root.find("Enqueue")
+    assert enqueue.get("action") == A + "&q=general" and enqueue.get("method") == "POST"
+    assert enqueue.get("waitUrl") == A and enqueue.get("waitUrlMethod") == "POST"
+
+
+def test_no_operator_offers_a_voicemail():
+    root = ET.fromstring(str(twiml.no_operator("it", A)))
+    assert [c.tag for c in root] == ["Say", "Say", "Record", "Say", "Hangup"]
+    assert root.find("Say").text == text("it", "no_operator")

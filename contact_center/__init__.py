@@ -36,17 +36,29 @@ def register(app: Flask) -> None:
     from .dashboard.views import bp as dashboard_bp
     from .enforcement.views import bp as enforcement_bp
     from .home.views import bp as home_bp
+    from .imports.views import bp as imports_bp
+    from .instalments.views import bp as instalments_bp
     from .ivr.views import bp as ivr_bp
+    from .jobs.views import bp as jobs_bp
+    from .letters.views import bp as letters_bp
+    from .notifications.views import bp as notifications_bp
+    from .reconciliation.views import bp as reconciliation_bp
     from .reports.views import bp as reports_bp
 
     app.register_blueprint(home_bp)
     app.register_blueprint(auth_bp)
     app.register_blueprint(cases_bp)
+    app.register_blueprint(instalments_bp)
     app.register_blueprint(audit_bp)
     app.register_blueprint(ivr_bp)
     app.register_blueprint(dashboard_bp)
+    app.register_blueprint(notifications_bp)
     app.register_blueprint(reports_bp)
     app.register_blueprint(enforcement_bp)
+    app.register_blueprint(letters_bp)
+    app.register_blueprint(reconciliation_bp)
+    app.register_blueprint(jobs_bp)
+    app.register_blueprint(imports_bp)
 
     @app.before_request
     def _idle_timeout():

@@ -4,10 +4,11 @@
 * contact center — http://127.0.0.1:5001/
 * Stripe stand-in (card checkout, signed webhooks to the portal) — :5002
 * pagoPA node stand-in (verify → getPaymentV2 → sendRTV2 against the portal) — :5003
+* SEND stand-in (digital notifications: preload, upload, requests, timeline, price) — :5004
 * a mail catcher (SMTP on :8025) that stores every outgoing e-mail under ``instance/mail``
 
 Ports of the stand-ins follow the apps' configuration (``STRIPE_API_BASE``,
-``PAGOPA_NODE_URL``, ``MAIL_PORT``), so ``python -m core.devserver`` needs no arguments.
+``PAGOPA_NODE_URL``, ``SEND_BASE_URL``, ``MAIL_PORT``), so ``python -m core.devserver`` needs no arguments.
 """
 
 from __future__ import annotations
@@ -53,7 +54,7 @@ def main() -> None:
 
     import wsgi
     from core.pagopa.service import node_registry
-    from core.standins import pagopa_node, stripe_server
+    from core.standins import pagopa_node, send_server, stripe_server
 
     cfg = wsgi.portal.config
     portal_url = cfg["PORTAL_BASE_URL"].rstrip("/")
@@ -73,6 +74,9 @@ def main() -> None:
                                             threaded=True)),
             ("pagoPA node stand-in", make_server(args.host, _port(cfg["PAGOPA_NODE_URL"], 5003),
                                                  node_app, threaded=True)),
+            ("SEND stand-in", make_server(args.host, _port(cfg["SEND_BASE_URL"], 5004),
+                                          send_server.create_app(cfg["SEND_API_KEY"]),
+                                          threaded=True)),
         ]
         from aiosmtpd.controller import Controller
 

@@ -87,15 +87,24 @@ def _register_errors(app: Flask) -> None:
 
 
 def _register_cli(app: Flask) -> None:
+    from core.batches_cli import batches_cli
     from core.contact.intake_cli import mail_cli
     from core.contact.sla_cli import sla_cli
     from core.demo.cli import demo_cli
     from core.enforcement.cli import enforcement_cli
+    from core.export.cli import export_cli
     from core.fines.cli import calendar_cli, fines_cli
+    from core.imports.cli import imports_cli
+    from core.instalments.cli import instalments_cli
+    from core.letters.cli import letters_cli
+    from core.notification.cli import notifications_cli
     from core.pagopa.cli import pagopa_cli
+    from core.reconciliation.cli import reconcile_cli
     from core.reporting.cli import reports_cli
+    from core.requests.cli import requests_cli
     from core.staff import staff_cli
 
     for group in (demo_cli, fines_cli, calendar_cli, sla_cli, pagopa_cli, mail_cli, staff_cli,
-                  reports_cli, enforcement_cli):
+                  reports_cli, enforcement_cli, instalments_cli, requests_cli, reconcile_cli,
+                  notifications_cli, imports_cli, batches_cli, export_cli, letters_cli):
         app.cli.add_command(group)

@@ -1,4 +1,5 @@
-"""Requests citizens leave without signing in: each becomes a contact-center case."""
+"""Requests citizens leave without signing in: each becomes a contact-center case (the public
+request forms themselves live in :mod:`core.requests.public`)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from sqlalchemy import select
 from core import db
 from core.contact import cases
 from core.contact.notify import acknowledge
-from core.models import Case, CaseChannel, CaseType, Ente, Verbale
+from core.models import Case, CaseChannel, CaseType, Ente, Person, Verbale
 
 
 def enti_choices() -> list[tuple[str, str]]:
@@ -39,3 +40,11 @@ def open_lost_codes_case(data: dict, language: str) -> Case:
     )
     acknowledge(case)
     return case
+
+
+def profile_of(person_id: int) -> dict[str, str]:
+    """What a signed-in driver's request form starts with: name, e-mail, Municipality."""
+    person = db.session.get(Person, person_id)
+    if person is None:
+        return {}
+    return {"name": person.display_name, "email": person.email or "", "ente": str(person.ente_id)}

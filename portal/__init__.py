@@ -22,13 +22,18 @@ def register(app: Flask) -> None:
     from core.collection.receipts import allocation_label, channel_label
 
     from .account.views import bp as account_bp
+    from .appeals.views import bp as appeals_bp
     from .auth.views import bp as auth_bp
+    from .driver.views import bp as driver_bp
     from .home.views import bp as home_bp
+    from .instalments.views import bp as instalments_bp
+    from .messages.views import bp as messages_bp
     from .pagopa.views import bp as pagopa_bp
     from .payments.views import bp as payments_bp
     from .position import texts
     from .position.views import bp as position_bp
     from .requests.views import bp as requests_bp
+    from .verify.views import bp as verify_bp
 
     app.jinja_env.globals.update(texts=texts, channel_label=channel_label,
                                  allocation_label=allocation_label)
@@ -39,4 +44,9 @@ def register(app: Flask) -> None:
     app.register_blueprint(payments_bp)
     app.register_blueprint(pagopa_bp)
     app.register_blueprint(requests_bp)
+    app.register_blueprint(appeals_bp)
+    app.register_blueprint(driver_bp)
+    app.register_blueprint(messages_bp)
+    app.register_blueprint(verify_bp)
+    app.register_blueprint(instalments_bp)
     app.register_blueprint(pages_bp)

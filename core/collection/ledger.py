@@ -103,7 +103,11 @@ def record_confirmed_payment(
     quote_valid_until: date | None = None,
     payer_email: str | None = None,
     details: dict[str, Any] | None = None,
+    balance: Decimal | None = None,
 ) -> Recorded:
+    """``balance``: what the payment is classified against when the caller knows it better
+    than the engine (an approved instalment plan's outstanding amount, :mod:`core.instalments`);
+    by default the engine's balance due on the payment date."""
     if not isinstance(amount, Decimal) or amount <= 0:
         raise LedgerError("a payment amount is a positive Decimal")
     if paid_at.tzinfo is None:
@@ -129,8 +133,9 @@ def record_confirmed_payment(
     payment.details = {**(payment.details or {}), **(details or {})}
 
     on = local_today(verbale.ente, paid_at)
-    due = balance_due(verbale, on, payment.quoted_total, payment.quote_valid_until,
-                      current_app.config.get("QUOTE_GRACE_DAYS", 0))
+    due = balance if balance is not None else balance_due(
+        verbale, on, payment.quoted_total, payment.quote_valid_until,
+        current_app.config.get("QUOTE_GRACE_DAYS", 0))
     if amount < due:
         payment.allocation, payment.excess = Allocation.PARTIAL, ZERO
     elif amount == due:

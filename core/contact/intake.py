@@ -83,9 +83,10 @@ class IngestResult:
     """What happened to one message.
 
     ``status``: ``created`` (new case), ``threaded`` (added to an existing case), ``duplicate``
-    (Message-ID already stored for this Ente; nothing written), ``ignored`` (accepted but not a
-    request: delivery reports, PEC receipts) or ``rejected`` (``reason`` says why; nothing
-    written)."""
+    (Message-ID already stored for this Ente; nothing written), ``receipt`` (a PEC receipt of
+    one of our notifications, recorded by :mod:`core.notification.receipts`), ``ignored``
+    (accepted but not a request: delivery reports, other PEC receipts) or ``rejected``
+    (``reason`` says why; nothing written)."""
 
     status: str
     reason: str = ""
@@ -523,6 +524,13 @@ def ingest(raw_bytes: bytes, *, received_at: datetime | None = None,
     ente, channel = found
     if parsed.pec:
         channel = CaseChannel.PEC.value
+    if parsed.ignore_reason == "PEC receipt":  # receipts of our own PEC notifications
+        from core.notification.receipts import record_receipt
+
+        recorded = record_receipt(bytes(raw_bytes), ente, received_at)
+        if recorded is not None:
+            return IngestResult("receipt", reason=recorded, channel=channel,
+                                message_id=parsed.message_id)
     if parsed.ignore_reason:
         log.info("intake: ignored %s for %s (%s)", parsed.message_id, ente.code,
                  parsed.ignore_reason)

@@ -58,7 +58,8 @@ def case_from_survey_token(token: str) -> int | None:
 def _portal_url(endpoint: str, **values) -> str:
     """Links into the portal from either app (the contact center has no portal routes)."""
     base = current_app.config["PORTAL_BASE_URL"].rstrip("/")
-    paths = {"case_status": "/requests/status", "survey": "/requests/survey/{token}"}
+    paths = {"case_status": "/requests/status", "survey": "/requests/survey/{token}",
+             "verbale_messages": "/my-position/verbale/{verbale_id}/messages"}
     return base + paths[endpoint].format(**values)
 
 
@@ -84,12 +85,22 @@ def send_reply(case_id: int, message_id: int) -> None:
     to = _recipient(case)
     if not to or message is None or message.internal:
         return
+    thread = (case.payload or {}).get("thread") == "verbale"  # messages on a verbale
     with force_locale(str(case.language)):
         subject = f"{subject_tag(case)} " + _("Answer to your request")
-        text = _("%(body)s\n\n—\nProtocol %(protocol)s. To answer, reply to this e-mail keeping "
-                 "the subject, or use the portal.\n%(sender)s",
-                 body=message.body, protocol=case.protocol,
-                 sender=current_app.config["CONCESSIONAIRE_NAME"])
+        if thread:
+            text = _("%(body)s\n\n—\nProtocol %(protocol)s. Read the whole conversation about "
+                     "fine no. %(number)s and answer in the portal, after signing in with your "
+                     "codes: %(url)s\nYou can also reply to this e-mail keeping the subject.\n"
+                     "%(sender)s", body=message.body, protocol=case.protocol,
+                     number=case.payload.get("verbale_number", ""),
+                     url=_portal_url("verbale_messages", verbale_id=case.payload.get("verbale_id")),
+                     sender=current_app.config["CONCESSIONAIRE_NAME"])
+        else:
+            text = _("%(body)s\n\n—\nProtocol %(protocol)s. To answer, reply to this e-mail keeping "
+                     "the subject, or use the portal.\n%(sender)s",
+                     body=message.body, protocol=case.protocol,
+                     sender=current_app.config["CONCESSIONAIRE_NAME"])
     mail.send(mail.Mail(to=to, subject=subject, text=text))
 
 

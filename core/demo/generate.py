@@ -162,6 +162,9 @@ def load_demo(session: Session, storage_dir: str | Path, *, today: date | None =
     from core.demo.calls import load_demo_calls
 
     load_demo_calls()
+    from core.demo.extras import load_demo_extras
+
+    load_demo_extras()
     result.elapsed = _time.monotonic() - started
     return result
 

@@ -22,19 +22,27 @@ that an instalment falls below ``min_instalment`` (€100) of principal.
 
 Plan (:func:`instalment_plan`): monthly instalments from ``first_due`` (same day each month,
 end-of-month clamp, each due date rolled forward with the calendar). Principal: the total
-split in equal cents, the leftover cents added one each to the first instalments, so the
-principals sum exactly to the total. **Interest formula** — simple interest at
+split in equal cents, the leftover cents added one each to the first instalments (or, with
+``remainder_last=True``, all of them to the last instalment), so the principals sum exactly
+to the total. **Interest formula** — simple interest at
 ``annual_interest_rate`` on each instalment's principal for the months it is deferred after
 the first due date: ``interest_k = round_half_up(principal_k × rate × (k − 1) / 12)``. The
 plan's interest is the sum of the rounded ``interest_k``, so the instalments sum exactly to
 ``total + interest``. The default rate (4.5 %, art. 21 c.1 DPR 602/1973, "legal rate for tax
 instalments") is [C]: verify and override per version.
+
+Decision and missed instalments: the Ente decides within ``decision_days`` (90, silence =
+refusal) of the request. An instalment still unpaid ``missed_grace_days`` after its due date
+([C], default 5 calendar days) is *missed* (:func:`missed_after`); missing the first
+instalment, or ``forfeit_later_missed`` (2) later ones, ends the plan (:func:`forfeited`) and
+the balance becomes due in one payment under the ordinary rules.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal
 
 from core.fines.calendar import NATIONAL_CALENDAR, CalendarSettings, add_months, roll_forward
@@ -47,9 +55,11 @@ __all__ = [
     "InstalmentPlan",
     "InstalmentRules",
     "eligibility",
+    "forfeited",
     "instalment_plan",
     "instalment_rules_on",
     "max_instalments",
+    "missed_after",
 ]
 
 CENT = Decimal("0.01")
@@ -76,6 +86,9 @@ class InstalmentRules:
     max_instalments_above: int = 60
     min_instalment: Decimal = Decimal("100.00")
     annual_interest_rate: Decimal = Decimal("0.045")
+    decision_days: int = 90
+    missed_grace_days: int = 5
+    forfeit_later_missed: int = 2
 
     def __post_init__(self) -> None:
         for name in ("eligible_above", "income_threshold", "income_per_family_member",
@@ -91,6 +104,12 @@ class InstalmentRules:
         object.__setattr__(self, "max_instalments_tiers", tiers)
         if self.max_instalments_above < 1:
             raise ValueError("max_instalments_above must be >= 1")
+        for name in ("decision_days", "missed_grace_days", "forfeit_later_missed"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+                raise ValueError(f"{name} must be a non-negative integer")
+        if self.forfeit_later_missed < 1:
+            raise ValueError("forfeit_later_missed must be >= 1")
 
 
 #: Versions in force, oldest first (2019 tables; the biennial update was suspended 2023–2025).
@@ -191,8 +210,14 @@ def instalment_plan(
     first_due: date,
     rules: InstalmentRules = INSTALMENT_RULES,
     settings: CalendarSettings = NATIONAL_CALENDAR,
+    *,
+    remainder_last: bool = False,
 ) -> InstalmentPlan:
-    """Split ``total`` into ``count`` monthly instalments with interest (see module docstring)."""
+    """Split ``total`` into ``count`` monthly instalments with interest (see module docstring).
+
+    ``remainder_last``: the cents left over by the equal split go to the last instalment
+    instead of one each to the first ones.
+    """
     if not isinstance(total, Decimal) or not total.is_finite() or total <= 0:
         raise ValueError("total must be a positive Decimal")
     total = total.quantize(CENT, ROUND_HALF_UP)
@@ -204,7 +229,10 @@ def instalment_plan(
     instalments = []
     interest_total = Decimal("0.00")
     for k in range(count):
-        principal = Decimal(share + (1 if k < leftover else 0)) * CENT
+        if remainder_last:
+            principal = Decimal(share + (leftover if k == count - 1 else 0)) * CENT
+        else:
+            principal = Decimal(share + (1 if k < leftover else 0)) * CENT
         interest = (principal * rules.annual_interest_rate * k / _TWELVE).quantize(
             CENT, ROUND_HALF_UP
         )
@@ -212,3 +240,15 @@ def instalment_plan(
         due = roll_forward(add_months(first_due, k), settings)
         instalments.append(Instalment(k + 1, due, principal, interest, principal + interest))
     return InstalmentPlan(total, interest_total, tuple(instalments))
+
+
+def missed_after(due: date, rules: InstalmentRules = INSTALMENT_RULES) -> date:
+    """The last day an instalment due on ``due`` may be paid before it counts as missed."""
+    return due + timedelta(days=rules.missed_grace_days)
+
+
+def forfeited(missed: Iterable[int], rules: InstalmentRules = INSTALMENT_RULES) -> bool:
+    """Whether missing the instalments numbered ``missed`` (1 = the first) ends the plan: the
+    first one, or ``forfeit_later_missed`` later ones."""
+    numbers = set(missed)
+    return 1 in numbers or len(numbers - {1}) >= rules.forfeit_later_missed

@@ -15,6 +15,8 @@ Value formats:
 * ``speeding_increase`` — a fraction string ``"1/3"``; ``speeding_rounding`` — ``"cent"``,
   ``"euro"`` or ``"euro_down"``.
 * ``max_instalments_tiers`` — ``[["2000.00", 12], ["5000.00", 24]]``.
+* ``court_fee_tiers`` — ``[["1100.00", "43.00"], ["5200.00", "98.00"]]`` (court fee of a
+  Giudice di Pace appeal, :class:`~core.fines.court_fee.CourtFeeRules`).
 
 An unknown key, or a bad value, raises :class:`SettingsError` naming the key.
 
@@ -37,6 +39,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from core.fines.amounts import NATIONAL_RULES, FineRules
 from core.fines.calendar import NATIONAL_CALENDAR, WEEKDAY_KEYS, CalendarSettings
+from core.fines.court_fee import COURT_FEE_RULES, CourtFeeRules
 from core.fines.instalments import INSTALMENT_RULES, InstalmentRules
 
 __all__ = [
@@ -44,6 +47,7 @@ __all__ = [
     "SettingsError",
     "UnknownEnteError",
     "calendar_settings_from",
+    "court_fee_rules_from",
     "fine_rules_from",
     "instalment_rules_from",
     "load_ente_settings",
@@ -67,6 +71,7 @@ class EnteSettings:
     calendar: CalendarSettings
     fines: FineRules
     instalments: InstalmentRules
+    court_fee: CourtFeeRules = COURT_FEE_RULES  # contributo unificato (core.fines.court_fee)
 
 
 # -- converters ----------------------------------------------------------------------------
@@ -214,8 +219,28 @@ _INSTALMENT_FIELDS: dict[str, Callable[[Any], Any]] = {
     "max_instalments_above": _int,
     "min_instalment": _decimal,
     "annual_interest_rate": _decimal,
+    "decision_days": _int,
+    "missed_grace_days": _int,
+    "forfeit_later_missed": _int,
 }
-_ALL_KEYS = frozenset(_CALENDAR_FIELDS) | frozenset(_FINE_FIELDS) | frozenset(_INSTALMENT_FIELDS)
+
+
+def _fee_tiers(value: Any) -> tuple[tuple[Decimal, Decimal], ...]:
+    if not isinstance(value, list | tuple) or not all(
+        isinstance(t, list | tuple) and len(t) == 2 for t in value
+    ):
+        raise ValueError('expected [["1100.00", "43.00"], ["5200.00", "98.00"]]')
+    return tuple((_decimal(limit), _decimal(fee)) for limit, fee in value)
+
+
+_COURT_FEE_FIELDS: dict[str, Callable[[Any], Any]] = {
+    "court_fee_tiers": _fee_tiers,
+    "court_fee_above": _decimal,
+    "court_fee_surcharge_above": _decimal,
+    "court_fee_surcharge": _decimal,
+}
+_ALL_KEYS = (frozenset(_CALENDAR_FIELDS) | frozenset(_FINE_FIELDS)
+             | frozenset(_INSTALMENT_FIELDS) | frozenset(_COURT_FEE_FIELDS))
 
 
 def _check_tables() -> None:
@@ -224,6 +249,7 @@ def _check_tables() -> None:
         (CalendarSettings, _CALENDAR_FIELDS, set()),
         (FineRules, _FINE_FIELDS, {"calendar"}),
         (InstalmentRules, _INSTALMENT_FIELDS, {"valid_from"}),
+        (CourtFeeRules, _COURT_FEE_FIELDS, {"valid_from"}),
     ):
         names = {f.name for f in dataclasses.fields(cls) if f.init}
         if names != set(table) | extra:
@@ -306,6 +332,13 @@ def instalment_rules_from(
     return _build(_convert(rules, _INSTALMENT_FIELDS), base)
 
 
+def court_fee_rules_from(
+    rules: Mapping[str, Any] | None, base: CourtFeeRules = COURT_FEE_RULES
+) -> CourtFeeRules:
+    """``base`` (the court-fee version in force) with the Ente's overrides applied."""
+    return _build(_convert(rules, _COURT_FEE_FIELDS), base)
+
+
 def load_ente_settings(code: str) -> EnteSettings:
     """Engine settings of the Ente with ``code``, read from the database.
 
@@ -333,4 +366,5 @@ def settings_of(ente: Any) -> EnteSettings:
         calendar=calendar,
         fines=fine_rules_from(rules, calendar),
         instalments=instalment_rules_from(rules),
+        court_fee=court_fee_rules_from(rules),
     )

@@ -67,6 +67,11 @@ class Payment(Base):
     receipt_number: Mapped[str | None] = mapped_column(String(40), unique=True)
     payer_email: Mapped[str | None] = mapped_column(String(254))
     details: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    # The pagoPA reporting flow that confirmed the payment, and its regulation (bank transfer)
+    # date (core.reconciliation).
+    reconciliation_import_id: Mapped[int | None] = mapped_column(
+        ForeignKey("reconciliation_import.id"), index=True)
+    regulation_date: Mapped[date | None] = mapped_column(Date)
 
     verbale = relationship("Verbale")
 

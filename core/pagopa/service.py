@@ -19,12 +19,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import exists, select, update
 from sqlalchemy.orm import Session, selectinload
 
 from core import audit, db
 from core.models import (
     Ente,
+    Instalment,
     IuvCounter,
     NoticeStatus,
     PaymentNotice,
@@ -98,7 +99,9 @@ def next_iuv_base(ente_id: int, session: Session | None = None) -> int:
 def active_notice(verbale_id: int) -> PaymentNotice | None:
     stmt = (select(PaymentNotice)
             .where(PaymentNotice.verbale_id == verbale_id,
-                   PaymentNotice.status == NoticeStatus.ACTIVE)
+                   PaymentNotice.status == NoticeStatus.ACTIVE,
+                   # an instalment's own notice is not the verbale's (core.instalments)
+                   ~exists().where(Instalment.notice_id == PaymentNotice.id))
             .order_by(PaymentNotice.id.desc()))
     return db.session.scalars(stmt).first()
 
@@ -177,6 +180,11 @@ def check_payable(notice: PaymentNotice | None, today: date, now: datetime | Non
     payment attempt (refused while another one is open)."""
     if notice is None:
         return Check(Reason.UNKNOWN, None, "no such notice for this creditor")
+    from core.instalments.payments import check_instalment_notice  # lazy: avoids a cycle
+
+    instalment_check = check_instalment_notice(notice, today, now, opening)
+    if instalment_check is not None:  # an instalment's notice: its own amount and due date
+        return instalment_check
     verbale = notice.verbale
     if notice.status == NoticeStatus.PAID:
         return Check(Reason.PAID, None, "the notice has been paid")
@@ -249,6 +257,21 @@ def remember_quote(notice: PaymentNotice, position: VerbalePosition, today: date
     audit.record("pagopa.payment_started", actor_type="system", actor_id=None,
                  object_type="payment_notice", object_id=notice.id, ente_id=notice.ente_id,
                  verbale_id=notice.verbale_id, amount=str(notice.quoted_total))
+
+
+def record_receipt(notice: PaymentNotice, **kwargs):
+    """paSendRT: record the receipt through the ledger (keyword arguments of
+    :func:`~core.collection.ledger.record_confirmed_payment` but ``verbale_id``/``channel``) —
+    against its instalment for an instalment's notice (:mod:`core.instalments`)."""
+    from core.collection.ledger import record_confirmed_payment
+    from core.instalments.payments import instalment_of_notice, record_instalment_payment
+    from core.models import PaymentChannel
+
+    instalment = instalment_of_notice(notice.id)
+    if instalment is not None:
+        return record_instalment_payment(instalment, channel=PaymentChannel.PAGOPA, **kwargs)
+    return record_confirmed_payment(verbale_id=notice.verbale_id, channel=PaymentChannel.PAGOPA,
+                                    **kwargs)
 
 
 def node_registry(app):

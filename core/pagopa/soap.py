@@ -13,7 +13,9 @@ Operations (soapAction = operation name, document/literal SOAP 1.1, pagopa.md §
   that window answers ``PAA_PAGAMENTO_IN_CORSO``;
 * ``paSendRT`` / ``paSendRTV2`` — the receipt of a successful payment, recorded through
   :func:`core.collection.ledger.record_confirmed_payment` (channel pagoPA, provider reference =
-  ``receiptId``, the stored quote honoured within ``QUOTE_GRACE_DAYS``). The same receipt
+  ``receiptId``, the stored quote honoured within ``QUOTE_GRACE_DAYS``; an instalment's
+  notice pays that instalment, :func:`core.instalments.payments.record_instalment_payment`,
+  and its verify/get answer the instalment's amount and due date). The same receipt
   twice is one payment: the repeat answers ``PAA_RECEIPT_DUPLICATA``. The notice is closed
   (PAID) when the ledger classifies the payment as saldo or eccedenza. A receipt is recorded
   even for a notice already paid or cancelled: the money was taken, and the ledger opens the
@@ -53,9 +55,9 @@ from sqlalchemy.exc import IntegrityError
 from werkzeug.exceptions import HTTPException
 
 from core import audit, db
-from core.collection.ledger import LedgerError, record_confirmed_payment
+from core.collection.ledger import LedgerError
 from core.db import utcnow
-from core.models import Allocation, Ente, NoticeStatus, PaymentChannel
+from core.models import Allocation, Ente, NoticeStatus
 from core.pagopa import service, wire
 from core.pagopa.wire import child_text, fields, sub
 from core.positions import local_today
@@ -404,9 +406,8 @@ def _send_rt(request: ET.Element, now: datetime, version: str) -> ET.Element:
     }
     payer_email = child_text(receipt, "payer/e-mail")
     try:
-        recorded = record_confirmed_payment(
-            verbale_id=notice.verbale_id, channel=PaymentChannel.PAGOPA,
-            provider_ref=receipt_id, amount=amount, paid_at=paid_at,
+        recorded = service.record_receipt(  # an instalment's notice pays that instalment
+            notice, provider_ref=receipt_id, amount=amount, paid_at=paid_at,
             quoted_total=notice.quoted_total, quote_valid_until=notice.quote_valid_until,
             payer_email=payer_email, details={k: v for k, v in details.items() if v},
         )

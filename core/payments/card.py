@@ -296,11 +296,17 @@ def _confirm(event, event_type: str, event_id: str, session_id: str, obj) -> Web
         valid_until = (date.fromisoformat(meta["quote_valid_until"])
                        if meta.get("quote_valid_until") else None)
         paid_at = datetime.fromtimestamp(int(event["created"]), UTC)
+        instalment_id = int(meta["instalment_id"]) if meta.get("instalment_id") else None
     except (KeyError, TypeError, ValueError, InvalidOperation) as exc:
         return _unmatched(event_type, event_id, session_id, f"unusable session data: {exc}")
     details = obj.get("customer_details") or {}
+    record = record_confirmed_payment
+    if instalment_id is not None:  # one instalment of a plan (core.instalments)
+        from core.instalments.payments import instalment_recorder
+
+        record = instalment_recorder(instalment_id)
     try:
-        recorded = record_confirmed_payment(
+        recorded = record(
             verbale_id=verbale_id, channel=PaymentChannel.CARD, provider_ref=session_id,
             amount=amount, paid_at=paid_at, quoted_total=quoted_total,
             quote_valid_until=valid_until,

@@ -27,6 +27,7 @@ from core.pagopa import soap
 from core.pagopa.avviso import avviso_for
 from core.pagopa.service import NoticeError, ensure_notice
 from core.positions import verbale_of_person
+from portal.appeals.views import payment_warning_response
 
 bp = Blueprint("pagopa", __name__, url_prefix="/pagopa")
 
@@ -58,6 +59,9 @@ def avviso(verbale_id: int):
 @login_required
 def pay(verbale_id: int):
     verbale = verbale_of_person(verbale_id, current_user.person_id) or abort(404)
+    warning = payment_warning_response(verbale_id, url_for("pagopa.pay", verbale_id=verbale_id), "get")
+    if warning is not None:  # an appeal draft or prepared appeal: confirm first
+        return warning
     try:
         notice = ensure_notice(verbale)
     except NoticeError:

@@ -11,6 +11,7 @@ from flask_login import current_user, login_required
 from core.extensions import csrf
 from core.i18n import current_language
 from core.payments import card
+from portal.appeals.views import payment_warning_response
 
 bp = Blueprint("payments", __name__, url_prefix="/payments")
 bp.add_app_template_global(card.card_payable, "card_payable")
@@ -20,6 +21,9 @@ bp.add_app_template_global(card.card_payable, "card_payable")
 @login_required
 def card_checkout(verbale_id: int):
     """The "Pay by card" button (CSRF-checked by the app-wide CSRFProtect)."""
+    warning = payment_warning_response(verbale_id, url_for("payments.card_checkout", verbale_id=verbale_id))
+    if warning is not None:  # an appeal draft or prepared appeal: confirm first
+        return warning
     try:
         url = card.start_checkout(verbale_id, current_user.person_id, lang=current_language())
     except card.CheckoutUnavailable:

@@ -9,6 +9,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from core import storage
+from core.appeals.summary import verbale_requests
 from core.collection.receipts import receipt_pdf
 from core.i18n import current_language
 from core.positions import (
@@ -33,7 +34,8 @@ def index():
 @login_required
 def verbale(verbale_id: int):
     position = position_of_verbale(verbale_id, current_user.person_id) or abort(404)
-    return render_template("portal/position/verbale.html", p=position)
+    return render_template("portal/position/verbale.html", p=position,
+                           req=verbale_requests(position, current_user.person_id))
 
 
 @bp.get("/evidence/<int:evidence_id>")

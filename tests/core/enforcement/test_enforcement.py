@@ -39,8 +39,9 @@ def world(portal_app, db_session):
 
 def _verbale(world, notified_on=date(2026, 6, 1), **kw):
     ente, vtype, people = world
-    return f.verbale(ente, people[0], vtype, notified_on=notified_on,
-                     violation_at=datetime.combine(notified_on - timedelta(days=20), datetime.min.time(), UTC), **kw)
+    violated = notified_on - timedelta(days=20)
+    return f.verbale(ente, people[0], vtype, notified_on=notified_on, assessed_on=violated,
+                     violation_at=datetime.combine(violated, datetime.min.time(), UTC), **kw)
 
 
 def _assess(verbale, today=TODAY):
@@ -157,3 +158,52 @@ def test_enrolment_stops_the_surcharge(portal_app, world):
         db.session.flush()
         stopped = quote_verbale(db.session.get(Verbale, v.id), TODAY, timeline=False).surcharge
         assert stopped < running
+
+
+def test_reminder_batch_rechecks_the_ledger_just_before_each_letter(portal_app, world):
+    from core import batches
+
+    with portal_app.app_context():
+        ente = world[0]
+        due = _verbale(world, notified_on=TODAY - timedelta(days=120))
+        paid_meanwhile = _verbale(world, notified_on=TODAY - timedelta(days=120))
+        appealed = _verbale(world, notified_on=TODAY - timedelta(days=120), status="appealed")
+        run = service.start_reminders(ente, today=TODAY)
+        assert run.total == 2  # the appealed verbale is not even a candidate
+        f.payment(paid_meanwhile, "500.00")  # arrives after the selection, before the letter
+        run = batches.drive(run.id, service.reminders_chunk)
+        assert run.status == "done"
+        assert run.result == {"reminders": 1, "skipped_paid": 1}
+        letters = db.session.query(Letter).filter_by(kind=LetterKind.ULTIMO_AVVISO).all()
+        assert [letter.verbale_id for letter in letters] == [due.id]
+        assert letters[0].sha256 and letters[0].verification_code
+        assert appealed.id not in {letter.verbale_id for letter in letters}
+        # a second run sends nothing new: the reminder exists (unique per verbale, kind, sequence)
+        again = batches.drive(service.start_reminders(ente, today=TODAY).id, service.reminders_chunk)
+        assert again.result.get("reminders") == 0
+        assert db.session.query(Letter).filter_by(kind="ultimo_avviso").count() == 1
+
+
+def test_approved_roll_issues_ingiunzioni_and_stops_the_surcharge(portal_app, world):
+    from core import batches
+
+    with portal_app.app_context():
+        ente = world[0]
+        unpaid = _verbale(world, notified_on=date(2025, 9, 1))
+        paid_late = _verbale(world, notified_on=date(2025, 9, 1))
+        for v in (unpaid, paid_late):
+            _letter(v, LetterKind.ULTIMO_AVVISO, datetime(2026, 9, 1, tzinfo=UTC))
+        roll = service.prepare_roll(ente, today=TODAY)
+        assert roll.entries_count == 2
+        viewer = f.staff("ente_viewer", enti=[ente])
+        run = service.decide(roll, viewer, approve=True)
+        f.payment(paid_late, "900.00")
+        run = batches.drive(run.id, service.ingiunzioni_chunk)
+        assert run.result == {"issued": 1, "not_issued_paid": 1}
+        db.session.refresh(roll)
+        assert roll.status == RollStatus.ISSUED
+        statuses = {e.verbale_id: e.status for e in roll.entries}
+        assert statuses == {unpaid.id: EntryStatus.ISSUED, paid_late.id: EntryStatus.PAID}
+        v = db.session.get(Verbale, unpaid.id)
+        assert v.status == "enforcement" and v.extra["enrolled_on"] == TODAY.isoformat()
+        assert db.session.query(Letter).filter_by(verbale_id=unpaid.id, kind="ingiunzione").count() == 1

@@ -1,0 +1,1 @@
+"""Jobs page: batch runs with their progress, counters, errors and reports."""

@@ -1,0 +1,12 @@
+"""Instalment tests run their services inside a portal request context (translations, config,
+audit with an address)."""
+
+from __future__ import annotations
+
+import pytest
+
+
+@pytest.fixture()
+def ctx(portal_app, db_session):
+    with portal_app.test_request_context():
+        yield portal_app

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from datetime import date
 
+from flask import has_app_context
 from sqlalchemy import select
 
 from core import db
@@ -57,7 +58,8 @@ def load_demo_extras() -> None:
                                              ingiunzione_payment_days=30, prescription_years=5,
                                              prescription_warning_days=180))
     db.session.flush()
-    _sample_letters(enti)
+    if has_app_context():  # letters are rendered with the app's templates, fonts and storage
+        _sample_letters(enti)
 
 
 def _sample_letters(enti: dict[str, Ente], per_ente: int = 3) -> None:

@@ -134,4 +134,4 @@ def test_labels_follow_the_language(portal_app, data):
     with portal_app.test_request_context(), force_locale("it"):
         report = monthly.monthly_report(data, *OCT)
         text = formats.summary_csv(report)
-    assert "Incassato nel mese" in text
+    assert "Riscosso nel mese" in text

@@ -4,8 +4,8 @@ namespaces, the official XSD and the value encodings, shared by the creditor ser
 
 Document/literal: the body carries one wrapper element in the schema namespace
 (``paVerifyPaymentNoticeReq`` …) whose children are unqualified (the XSD has no
-``elementFormDefault``). The schemas are the official ones, unchanged, found in
-``shared/pagopa-schemas`` beside the repository or in ``$PAGOPA_SCHEMAS_DIR``.
+``elementFormDefault``). The schemas are the official ones, found in
+``core/pagopa/schemas`` (unchanged copies, see its README) or in ``$PAGOPA_SCHEMAS_DIR``.
 
 Parsing always goes through :mod:`defusedxml` (no DTDs, no entities, no external references);
 building uses :mod:`xml.etree.ElementTree`, which escapes text.
@@ -24,8 +24,6 @@ from typing import Any
 
 import defusedxml.ElementTree as SafeET
 from defusedxml import DefusedXmlException
-
-from core.config import ROOT
 
 SOAP_NS = "http://schemas.xmlsoap.org/soap/envelope/"
 PAF_NS = "http://pagopa-api.pagopa.gov.it/pa/paForNode.xsd"  # wrapper elements
@@ -54,7 +52,7 @@ class WireError(ValueError):
 
 def schemas_dir() -> Path:
     override = os.environ.get("PAGOPA_SCHEMAS_DIR")
-    return Path(override) if override else ROOT.parent / "shared" / "pagopa-schemas"
+    return Path(override) if override else Path(__file__).resolve().parent / "schemas"
 
 
 @lru_cache(maxsize=1)

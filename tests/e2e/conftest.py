@@ -42,7 +42,7 @@ def _wait_for(url: str, process: subprocess.Popen, timeout: float = 60) -> None:
 
 @pytest.fixture(scope="session")
 def ports() -> dict[str, int]:
-    return {name: _free_port() for name in ("portal", "cc", "stripe", "node", "mail")}
+    return {name: _free_port() for name in ("portal", "cc", "stripe", "node", "send", "mail")}
 
 
 @pytest.fixture(scope="session")
@@ -55,6 +55,7 @@ def live_env(tmp_path_factory, ports) -> dict[str, str]:
         "CONTACT_CENTER_BASE_URL": f"http://127.0.0.1:{ports['cc']}",
         "STRIPE_API_BASE": f"http://127.0.0.1:{ports['stripe']}",
         "PAGOPA_NODE_URL": f"http://127.0.0.1:{ports['node']}",
+        "SEND_BASE_URL": f"http://127.0.0.1:{ports['send']}",
         "MAIL_PORT": str(ports["mail"]),
         # many sign-ins from one address within a minute: the limit itself is unit-tested
         "LOGIN_RATE_LIMIT": "200 per minute",

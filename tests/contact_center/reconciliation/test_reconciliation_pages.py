@@ -48,7 +48,8 @@ def two_enti(cc_app, db_session):
 
 
 def _sign_in(cc, cc_app, role, enti):
-    user = factories.staff(role, [db.session.get(Ente, e.ente_id) for e in enti], enrolled=True)
+    user = factories.staff(role, [db.session.get(Ente, e.ente_id) for e in enti], enrolled=True,
+                           languages=["en"])  # the assertions read the English wording
     factories.sign_in_staff(cc, cc_app, user)
     return user.id
 

@@ -8,5 +8,6 @@ import pytest
 
 @pytest.fixture()
 def ctx(portal_app, db_session):
-    with portal_app.test_request_context():
+    # English, so the assertions read the source wording (catalogues are checked elsewhere)
+    with portal_app.test_request_context(headers={"Accept-Language": "en"}):
         yield portal_app

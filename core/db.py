@@ -148,6 +148,8 @@ def init_app(app) -> None:
 
     @app.after_request
     def _commit(response):
+        if not session.registry.has():
+            return response  # the request never used the database (e.g. a cached page)
         if response.status_code < 400:
             session.commit()
             jobs.run_ready()

@@ -15,9 +15,14 @@ def _storage_uri() -> str:
 
 
 def make_limiter(app) -> Limiter:
-    """One limiter per app, backed by Redis when ``REDIS_URL`` is set, memory otherwise."""
+    """One limiter per app, backed by Redis when ``REDIS_URL`` is set, memory otherwise.
+
+    Limits are counted explicitly where codes and passwords are entered
+    (:func:`enforce_limits`), per IP and per account; there are no app-wide limits, so the
+    per-request check (``auto_check``) would only cost time on every page."""
     limiter = Limiter(
         key_func=get_remote_address,
+        auto_check=False,
         storage_uri=app.config.get("REDIS_URL") or "memory://",
         key_prefix=f"rl:{app.name}",
         strategy=app.config.get("RATELIMIT_STRATEGY", "moving-window"),

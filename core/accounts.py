@@ -7,14 +7,23 @@ locked account), so a caller can never learn whether an account exists.
 
 from __future__ import annotations
 
+import hmac
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from types import SimpleNamespace
 
 from flask_login import UserMixin
 from sqlalchemy import select
 
-from core import audit, db
-from core.models import AccessCredential, StaffRole, StaffUser, new_session_token
+from core import audit, db, pagecache
+from core.models import (
+    AccessCredential,
+    Person,
+    PersonKind,
+    StaffRole,
+    StaffUser,
+    new_session_token,
+)
 from core.security import verify_password
 
 
@@ -29,16 +38,34 @@ class CitizenPrincipal(UserMixin):
     identity provider (SPID, CIE, eIDAS) only needs to produce one of these."""
 
     def __init__(self, credential: AccessCredential, provider: str = "codes"):
-        self.credential_id = credential.id
-        self.person_id = credential.person_id
-        self.ente_id = credential.person.ente_id
-        self.preferred_language = str(credential.person.language)
-        self.display_name = credential.person.display_name
+        person = credential.person
+        self._set(credential.id, credential.person_id, credential.session_token, person.ente_id,
+                  str(person.language), person.display_name, provider)
+
+    def _set(self, credential_id: int, person_id: int, token: str, ente_id: int,
+             language: str, display_name: str, provider: str) -> None:
+        self.credential_id = credential_id
+        self.person_id = person_id
+        self.ente_id = ente_id
+        self.preferred_language = language
+        self.display_name = display_name
         self.provider = provider
-        self._token = credential.session_token
+        self._token = token
+
+    @classmethod
+    def from_row(cls, row, provider: str = "codes") -> CitizenPrincipal:
+        """From the columns :func:`load_citizen` selects (no ORM objects loaded)."""
+        principal = cls.__new__(cls)
+        name = (row.company_name if row.kind == PersonKind.LEGAL
+                else f"{row.first_name} {row.last_name}".strip())
+        principal._set(row.id, row.person_id, row.session_token, row.ente_id, str(row.language),
+                       name, provider)
+        return principal
 
     def get_id(self) -> str:
-        return f"{self.provider}:{self.credential_id}:{self._token}"
+        # The person id rides along (the cookie is signed) so the cached check of the session
+        # can be found before the database is asked (core.pagecache.cached_principal).
+        return f"{self.provider}:{self.credential_id}:{self._token}:{self.person_id}"
 
 
 class StaffPrincipal(UserMixin):
@@ -111,15 +138,34 @@ def authenticate_citizen(
     return CitizenPrincipal(credential)
 
 
+_CITIZEN_COLUMNS = (
+    select(AccessCredential.id, AccessCredential.person_id, AccessCredential.session_token,
+           Person.ente_id, Person.language, Person.kind, Person.first_name, Person.last_name,
+           Person.company_name)
+    .join(Person, Person.id == AccessCredential.person_id)
+)
+
+
 def load_citizen(user_id: str) -> CitizenPrincipal | None:
-    provider, _, rest = user_id.partition(":")
-    cred_id, _, token = rest.partition(":")
+    provider, cred_id, token, person_id = (user_id.split(":") + ["", "", ""])[:4]
     if provider != "codes" or not cred_id.isdigit():
         return None
-    credential = db.session.get(AccessCredential, int(cred_id))
-    if credential is None or credential.session_token != token:
+    hint = int(person_id) if person_id.isdigit() else None
+    if hint is not None:
+        cached = pagecache.cached_principal(int(cred_id), token, hint)
+        if cached is not None:
+            return CitizenPrincipal.from_row(SimpleNamespace(**cached, session_token=token))
+    # Runs on every signed-in request the cache cannot answer: one indexed query for just
+    # the columns the principal needs, rather than the credential and person as ORM objects.
+    row = db.session.execute(_CITIZEN_COLUMNS.where(AccessCredential.id == int(cred_id))).first()
+    if row is None or not hmac.compare_digest(row.session_token, token):
         return None
-    return CitizenPrincipal(credential)
+    if hint is not None and row.person_id == hint:
+        pagecache.store_principal(int(cred_id), token, {
+            "id": row.id, "person_id": row.person_id, "ente_id": row.ente_id,
+            "language": str(row.language), "kind": str(row.kind), "first_name": row.first_name,
+            "last_name": row.last_name, "company_name": row.company_name})
+    return CitizenPrincipal.from_row(row)
 
 
 def sign_out_citizen(credential_id: int) -> None:

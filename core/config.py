@@ -36,6 +36,7 @@ class BaseConfig:
     WTF_CSRF_TIME_LIMIT = None  # the token lives as long as the session
     SESSION_COOKIE_SECURE = True
     SESSION_COOKIE_HTTPONLY = True
+    SESSION_REFRESH_FLOOR = 60  # seconds between re-signings of an unchanged session (core.web)
     REMEMBER_COOKIE_SECURE = True
     REMEMBER_COOKIE_HTTPONLY = True
     PREFERRED_URL_SCHEME = "https"
@@ -44,6 +45,12 @@ class BaseConfig:
 
     RATELIMIT_HEADERS_ENABLED = True
     RATELIMIT_STRATEGY = "moving-window"
+
+    # Signed-in page cache (core.pagecache): "auto" uses Redis when REDIS_URL is set and is
+    # off otherwise; "memory" is for a single process; "off" disables it.
+    PAGE_CACHE = os.environ.get("PAGE_CACHE", "auto")
+    PAGE_CACHE_TTL = int(os.environ.get("PAGE_CACHE_TTL", "300"))
+    PAGE_CACHE_PREFIX = os.environ.get("PAGE_CACHE_PREFIX", "pc:")  # Redis key prefix
 
     PORTAL_BASE_URL = os.environ.get("PORTAL_BASE_URL", "http://127.0.0.1:5000")
     CONTACT_CENTER_BASE_URL = os.environ.get("CONTACT_CENTER_BASE_URL", "http://127.0.0.1:5001")

@@ -12,7 +12,7 @@ from flask_babel import lazy_gettext as _l
 from werkzeug.exceptions import HTTPException
 
 from core import config as config_module
-from core import db, i18n, security, web
+from core import db, i18n, pagecache, security, web
 from core.extensions import csrf, make_limiter
 
 APPS = {"portal": "PORTAL", "contact_center": "CONTACT_CENTER"}
@@ -56,6 +56,7 @@ def create_app(name: str, overrides: dict[str, Any] | None = None) -> Flask:
     security.init_app(app)
     web.init_app(app)
     csrf.init_app(app)
+    pagecache.init_app(app)
     make_limiter(app)
     _register_errors(app)
     _register_cli(app)

@@ -22,6 +22,12 @@ LANGUAGE_NAMES = {
 }
 
 
+def chosen_language() -> str | None:
+    """The language the reader chose earlier (remembered in the session), if any."""
+    remembered = session.get("lang")
+    return remembered if remembered in current_app.config["LANGUAGES"] else None
+
+
 def select_locale() -> str:
     languages = current_app.config["LANGUAGES"]
     if not has_request_context():  # CLI commands and jobs: Italian unless force_locale says
@@ -30,8 +36,8 @@ def select_locale() -> str:
     if chosen in languages:
         session["lang"] = chosen
         return chosen
-    if session.get("lang") in languages:
-        return session["lang"]
+    if (remembered := chosen_language()) is not None:
+        return remembered
     preferred = getattr(current_user, "preferred_language", None) if current_user else None
     if preferred in languages:
         return preferred

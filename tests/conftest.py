@@ -11,7 +11,7 @@ import socket
 import pytest
 from sqlalchemy import inspect, text
 
-from core import db
+from core import db, pagecache
 from core.factory import create_app
 from core.migrate import upgrade
 
@@ -60,6 +60,9 @@ def _overrides(database_url: str, tmp_path_factory) -> dict:
         "REDIS_URL": os.environ.get("REDIS_URL", ""),
         # With Redis, after-commit jobs go through RQ for real, executed synchronously.
         "RQ_ASYNC": False,
+        # The page cache is on in the tests, so every test that writes and then reads a page
+        # also checks the invalidation: Redis when set, else the single-process store.
+        "PAGE_CACHE": "auto" if os.environ.get("REDIS_URL") else "memory",
     }
 
 
@@ -94,9 +97,11 @@ def _transaction(request):
 
 
 def _reset_limits(app) -> None:
-    """Rate-limit counters are per test: every test starts with a fresh budget."""
+    """Rate-limit counters and cached pages are per test: every test starts with a fresh
+    budget and no page rendered by an earlier test (rolled-back ids are reused)."""
     with app.app_context():
         app.extensions["app_limiter"].reset()
+    pagecache.clear_all()
 
 
 @pytest.fixture()

@@ -16,6 +16,7 @@ from sqlalchemy import MetaData, Table, delete, or_, select
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 
+from core import pagecache
 from core.demo.data import DEMO_EMAIL_DOMAIN
 from core.demo.enti import DEMO_ENTE_CODES
 from core.demo.files import Storage
@@ -66,6 +67,7 @@ def wipe_demo(session: Session, storage_dir: str | Path | None = None) -> dict[s
         if count:
             deleted[table.name] = count
     session.expire_all()
+    pagecache.note_everyone(session)  # the rows went without the ORM noticing
     if storage_dir is not None:
         storage = Storage(storage_dir)
         shutil.rmtree(storage.path("demo"), ignore_errors=True)

@@ -31,7 +31,7 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 from sqlalchemy import select, update
 
-from core import audit, batches, db, storage
+from core import audit, batches, db, pagecache, storage
 from core.batches import Chunk
 from core.db import utcnow
 from core.models import BatchRun, BatchStatus, Ente, VerbaliImport, VerbaliImportFormat
@@ -303,6 +303,7 @@ def _read_and_write(run: BatchRun, imp: VerbaliImport, ente: Ente, fh, container
     writer = Writer(db.session.connection(), EnteInfo(ente.id, ente.code, tz), imp.id, frames_dir,
                     utcnow())
     outcome = writer.write(drafts)
+    pagecache.note_people(db.session, outcome.people_reused)  # COPY bypasses the ORM events
     rejected.extend(outcome.problems)
     rejected.sort(key=lambda item: item[0])
     rows = [(line, rec.column_label(path, container), reason) for line, path, reason in rejected]

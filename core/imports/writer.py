@@ -75,6 +75,8 @@ class ChunkOutcome:
     skipped: int = 0  # already imported (in the database or earlier in the file)
     problems: list[tuple[int, FieldPath, str]] = field(default_factory=list)
     counters: Counter = field(default_factory=Counter)
+    # People already known before this chunk who got a verbale: their cached pages are stale.
+    people_reused: set[int] = field(default_factory=set)
 
     @property
     def rejected_lines(self) -> set[int]:
@@ -306,6 +308,7 @@ class Writer:
             key = person.key
             if key is not None and key in known:
                 outcome.counters["people_reused"] += 1
+                outcome.people_reused.add(known[key])
                 return known[key]
             new_id = person_ids.pop()
             new_people.append({"id": new_id, "ente_id": self.ente.id, **person.values,

@@ -3,12 +3,13 @@ evidence and receipts. Every object is looked up through the person, so anything
 theirs is a 404 whatever id is typed."""
 
 import io
+from datetime import date
 
 from flask import Blueprint, abort, render_template, request, send_file
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from core import storage
+from core import pagecache, storage
 from core.appeals.summary import verbale_requests
 from core.collection.receipts import receipt_pdf
 from core.i18n import current_language
@@ -25,9 +26,18 @@ bp = Blueprint("position", __name__, url_prefix="/my-position")
 @bp.get("/")
 @login_required
 def index():
-    positions = position_of_person(current_user.person_id)
-    return render_template("portal/position/index.html", positions=positions,
-                           breadcrumbs=[(_("Home"), "/"), (_("My position"), None)])
+    # The landing page after sign-in, read far more often than the position changes: served
+    # from the page cache, which every committed write about the person invalidates.
+    day = pagecache.local_day()
+    return pagecache.cached_page(
+        "position.index", current_user.person_id, day,
+        lambda: render_template("portal/position/index.html",
+                                positions=position_of_person(current_user.person_id,
+                                                             date.fromisoformat(day)),
+                                breadcrumbs=[(_("Home"), "/"), (_("My position"), None)]))
+
+
+pagecache.register("position.index")
 
 
 @bp.get("/verbale/<int:verbale_id>")

@@ -3,13 +3,15 @@
 Usage::
 
     .venv/bin/python bench/position_bench.py [--verbali 1000000] [--duration 20] [--rounds 2]
-        [--workers 4] [--connections 16] [--keep-db | --db-url URL]
+        [--workers 4] [--connections 16] [--keep-db | --db-url URL] [--redis-url URL]
 
 Creates a scratch PostgreSQL database on ``--server`` (``CREATE DATABASE``), loads the demo
 (``flask --app wsgi demo load``) and ``--verbali`` benchmark verbali with their people
 (``flask --app wsgi demo load --verbali N``, COPY), runs ``ANALYZE``, then serves
 
-* ``wsgi:portal`` (the citizens' app, ``APP_ENV=development`` so the cookie is not Secure-only)
+* ``wsgi:portal`` (the citizens' app, ``APP_ENV=development`` so the cookie is not Secure-only,
+  with ``REDIS_URL`` = ``--redis-url`` as in production: the page cache and the rate limits
+  live there; the Redis database is flushed first)
 * ``bench.bare_app:app`` (``Flask(__name__)`` with ``@app.get("/")`` returning a short string)
 
 with gunicorn, the same worker settings for both (``-w 4 -k sync`` by default), on free
@@ -17,13 +19,15 @@ loopback ports. It signs in once as the demo citizen ``RHO-DEMO-IT`` (stdlib ``u
 cookie jar: GET /sign-in for the CSRF token, POST /sign-in) and passes the ``portal_session``
 cookie to wrk. After a short warm-up of each server, wrk (``-t2 -c16 -d20s --latency``, with a
 Lua hook counting non-200 answers, so a lost session redirecting to /sign-in cannot pass for a
-fast page) measures the bare endpoint and the position page alternately for ``--rounds``
-rounds. Prints a markdown table (req/s, p50, p90, p99, the CPU time per request of the
-gunicorn workers and — for the position page — of their PostgreSQL backends, read from
-``/proc/<pid>/stat`` around each run, and the ratio position ÷ bare), and the
-SQL queries of one position request (Flask test client in-process on the same database with
-the same cookie, counted by an SQLAlchemy ``before_cursor_execute`` listener) plus the queries
-of ``position_of_person`` for people with 1 … many verbali (it must not grow).
+fast page, and sending back the session cookie the server last set, as a browser does)
+measures the bare endpoint and the position page alternately for ``--rounds`` rounds. Prints a
+markdown table (req/s, p50, p90, p99, the CPU time per request of the gunicorn workers and —
+for the position page — of their PostgreSQL backends and of redis-server, read from
+``/proc/<pid>/stat`` around each run, and the ratio position ÷ bare), and the SQL queries of
+GET /my-position/ with the page cache emptied (Flask test client in-process on the same
+database, Redis and cookie, counted by an SQLAlchemy ``before_cursor_execute`` listener: the
+first request is a miss, the next two hits) plus the queries of ``position_of_person`` for
+people with 1 … many verbali (it must not grow).
 
 ``--db-url`` reuses a loaded database (nothing is loaded or dropped); ``--keep-db`` keeps the
 scratch database at the end (its URL is printed). Every process started is stopped at the end.
@@ -56,11 +60,20 @@ SECRET_KEY = "position-bench-secret-key-not-for-production-0123456789"  # noqa: 
 COOKIE = "portal_session"
 
 WRK_LUA = """
+-- Counts non-200 answers (a lost session would redirect to /sign-in and look fast) and, as a
+-- browser would, sends back the session cookie the server last set (the portal re-signs an
+-- unchanged session at most once a minute).
 local threads = {}
 function setup(thread) table.insert(threads, thread) end
-function init(args) non200 = 0 end
+function init(args) non200 = 0; cookie = wrk.headers["Cookie"] end
+function request() return wrk.format(nil, nil, {Cookie = cookie}) end
 function response(status, headers, body)
   if status ~= 200 then non200 = non200 + 1 end
+  local set = headers["Set-Cookie"]
+  if set then
+    local value = string.match(set, "^(portal_session=[^;]*)")
+    if value then cookie = value end
+  end
 end
 function done(summary, latency, requests)
   local n = 0
@@ -181,6 +194,18 @@ def _cpu(pids: list[int]) -> float:
     return total / os.sysconf("SC_CLK_TCK")
 
 
+def redis_pids() -> list[int]:
+    """The local redis-server process(es): their CPU counts against the position page too."""
+    out = subprocess.run(["pgrep", "-x", "redis-server"], capture_output=True, text=True).stdout
+    return [int(pid) for pid in out.split()]
+
+
+def flush_redis(url: str) -> None:
+    from redis import Redis
+
+    Redis.from_url(url).flushdb()
+
+
 def backends(url: str) -> list[int]:
     """PostgreSQL backend pids connected to the database of ``url`` (the workers' pools)."""
     import psycopg
@@ -269,11 +294,12 @@ def wrk(
     duration: int,
     args,
     lua: Path,
-    measure: tuple[list[int], list[int]] = ((), ()),
+    measure: tuple[list[int], list[int], list[int]] = ((), (), ()),
 ) -> dict:
-    """Run wrk; ``measure`` = (app pids, database pids) whose CPU per request is reported."""
-    app_pids, db_pids = measure
-    cpu_before = (_cpu(app_pids), _cpu(db_pids))
+    """Run wrk; ``measure`` = (app pids, database pids, Redis pids) whose CPU per request is
+    reported."""
+    app_pids, db_pids, redis = measure
+    cpu_before = (_cpu(app_pids), _cpu(db_pids), _cpu(redis))
     cmd = [
         "wrk",
         f"-t{args.threads}",
@@ -295,6 +321,7 @@ def wrk(
         "raw": out,
         "app_cpu": _cpu(app_pids) - cpu_before[0],
         "db_cpu": _cpu(db_pids) - cpu_before[1],
+        "redis_cpu": _cpu(redis) - cpu_before[2],
     }
     result["rps"] = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
     result["requests"] = int(re.search(r"(\d+) requests in", out).group(1))
@@ -303,6 +330,7 @@ def wrk(
     result["non200"] = int(re.search(r"non200: (\d+)", out).group(1))
     result["app_ms"] = result["app_cpu"] / result["requests"] * 1000
     result["db_ms"] = result["db_cpu"] / result["requests"] * 1000
+    result["redis_ms"] = result["redis_cpu"] / result["requests"] * 1000
     errors = re.search(r"Socket errors: (.*)", out)
     result["socket_errors"] = errors.group(1) if errors else "none"
     return result
@@ -312,9 +340,12 @@ def wrk(
 
 
 def count_queries(env: dict, cookie: str) -> dict:
-    """Queries of one GET /my-position/ (test client, same database and cookie) and of
+    """Queries of GET /my-position/ (test client, same database, Redis and cookie; the page
+    cache emptied first, so the first request is a miss and the next two are hits) and of
     ``position_of_person`` for people with few and many verbali."""
     os.environ.update(env)
+    if env.get("REDIS_URL"):
+        flush_redis(env["REDIS_URL"])
     sys.path.insert(0, str(ROOT))
     from sqlalchemy import event, text
 
@@ -335,14 +366,15 @@ def count_queries(env: dict, cookie: str) -> dict:
         client = app.test_client()
         client.set_cookie(COOKIE, cookie)
         per_request = []
-        for _ in range(3):
+        for n in range(3):
             statements.clear()
             response = client.get("/my-position/")
             if response.status_code != 200:
                 raise RuntimeError(f"test client: /my-position/ answered {response.status_code}")
             per_request.append(len(statements))
+            if n == 0:
+                out["request_sql"] = [" ".join(s.split())[:110] for s in statements]
         out["request"] = per_request
-        out["request_sql"] = [" ".join(s.split())[:110] for s in statements]
 
         with app.app_context():
             # one person per verbali count (offender or owner), from 1 to the most
@@ -393,6 +425,8 @@ def main() -> int:
     parser.add_argument("--server", default="postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
     parser.add_argument("--db-url", help="reuse this loaded database (no load, no drop)")
     parser.add_argument("--keep-db", action="store_true", help="keep the scratch database")
+    parser.add_argument("--redis-url", default="redis://127.0.0.1:6379/13",
+                        help="Redis for the page cache and the limiter (flushed); '' for none")
     parser.add_argument("--duration", type=int, default=20, help="seconds of each wrk run")
     parser.add_argument("--warmup", type=int, default=3, help="seconds of wrk warm-up per server")
     parser.add_argument("--rounds", type=int, default=2, help="alternating bare/position runs")
@@ -420,9 +454,11 @@ def main() -> int:
             "DATABASE_URL": url,
             "STORAGE_DIR": str(storage),
             "SECRET_KEY": SECRET_KEY,
-            "REDIS_URL": "",
+            "REDIS_URL": args.redis_url,
             "PYTHONUNBUFFERED": "1",
         }
+        if args.redis_url:
+            flush_redis(args.redis_url)
         if created:
             t = time.monotonic()
             run_flask(env, "demo", "load")
@@ -458,8 +494,9 @@ def main() -> int:
             log(f"warm-up {args.warmup} s: {name}")
             wrk(target, cookie, args.warmup, args, lua)
         measure = {
-            bare_base + "/": (_children(procs[1].pid), []),
-            portal_base + "/my-position/": (_children(procs[0].pid), backends(url)),
+            bare_base + "/": (_children(procs[1].pid), [], []),
+            portal_base + "/my-position/": (_children(procs[0].pid), backends(url),
+                                            redis_pids() if args.redis_url else []),
         }
         results: dict[str, list[dict]] = {name: [] for name in targets}
         load_before = os.getloadavg()
@@ -473,6 +510,7 @@ def main() -> int:
                 log(
                     f"  {res['rps']:.1f} req/s, p50 {res['p50']:.2f} ms, p99 {res['p99']:.2f} ms,"
                     f" CPU/request: gunicorn {res['app_ms']:.2f} ms, PostgreSQL {res['db_ms']:.2f} ms,"
+                    f" Redis {res['redis_ms']:.2f} ms,"
                     f" socket errors: {res['socket_errors']}"
                 )
         load_after = os.getloadavg()
@@ -511,14 +549,15 @@ def main() -> int:
     )
     print(
         "| endpoint | round | req/s | p50 (ms) | p90 (ms) | p99 (ms) "
-        "| CPU/req gunicorn (ms) | CPU/req PostgreSQL (ms) |"
+        "| CPU/req gunicorn (ms) | CPU/req PostgreSQL (ms) | CPU/req Redis (ms) |"
     )
-    print("|---|---:|---:|---:|---:|---:|---:|---:|")
+    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|")
     for name in (bare_name, pos_name):
         for i, res in enumerate(results[name], 1):
             print(
                 f"| {name} | {i} | {res['rps']:,.0f} | {res['p50']:.2f} | {res['p90']:.2f} "
-                f"| {res['p99']:.2f} | {res['app_ms']:.2f} | {res['db_ms']:.2f} |"
+                f"| {res['p99']:.2f} | {res['app_ms']:.2f} | {res['db_ms']:.2f} "
+                f"| {res['redis_ms']:.2f} |"
             )
     ratios = [
         p["rps"] / b["rps"] for b, p in zip(results[bare_name], results[pos_name], strict=False)
@@ -529,15 +568,16 @@ def main() -> int:
         + f" (median {statistics.median(ratios):.1%}; aim ≥ 25 %)"
     )
     cpu_ratio = statistics.median(
-        (b["app_ms"]) / (p["app_ms"] + p["db_ms"])
+        (b["app_ms"]) / (p["app_ms"] + p["db_ms"] + p["redis_ms"])
         for b, p in zip(results[bare_name], results[pos_name], strict=False)
         if p["app_ms"]
     )
     print(
-        f"CPU per request, bare ÷ position (gunicorn + PostgreSQL): {cpu_ratio:.1%} "
+        f"CPU per request, bare ÷ position (gunicorn + PostgreSQL + Redis): {cpu_ratio:.1%} "
         f"(the throughput ratio the CPU alone allows, whatever else runs on the machine)"
     )
-    print(f"\nSQL queries of one GET /my-position/ (test client, 3 requests): {queries['request']}")
+    print(f"\nSQL queries of GET /my-position/ (test client, cache emptied, 3 requests): "
+          f"{queries['request']}; those of the first (the miss):")
     for sql in queries["request_sql"]:
         print(f"  - {sql}")
     print(

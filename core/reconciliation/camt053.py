@@ -18,14 +18,13 @@ import re
 from collections.abc import Iterator
 from decimal import Decimal
 from typing import BinaryIO
-from xml.etree.ElementTree import Element
 
 from flask_babel import lazy_gettext as _l
 
 from .amounts import CENT, iso_date
 from .errors import ParseError, count_mismatch, show, sum_mismatch
 from .rows import BankRow, StatementHeader
-from .xmlstream import events, split
+from .xmlstream import Element, events, split
 
 NAMESPACE = re.compile(r"urn:iso:std:iso:20022:tech:xsd:camt\.053\.001\.(\d{2})")
 _AMOUNT = re.compile(r"\d{1,15}(?:\.\d{1,5})?")

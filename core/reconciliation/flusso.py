@@ -28,7 +28,7 @@ from flask_babel import lazy_gettext as _l
 from .amounts import dot_amount, iso_date, iso_datetime
 from .errors import ParseError, count_mismatch, show, sum_mismatch
 from .rows import FLUSSO_OUTCOMES, FlowHeader, FlowPayment
-from .xmlstream import children, events, split, text_of
+from .xmlstream import children, split, text_of, top_level
 
 NAMESPACE = "http://www.digitpa.gov.it/schemas/2011/Pagamenti/"
 NAMESPACES = (NAMESPACE, "")
@@ -78,6 +78,7 @@ class FlussoParser:
         self._days: dict[str, object] = {}
         self._tags = {f"{{{ns}}}{name}" if ns else name: name
                       for ns in NAMESPACES for name in ROW_FIELDS}
+        self._rows = {f"{{{ns}}}{ROW}" if ns else ROW for ns in NAMESPACES}
 
     # -- header ---------------------------------------------------------------------------
 
@@ -188,38 +189,34 @@ class FlussoParser:
         return FlowPayment(number, iuv, iur, _INDEXES[index_text], amount, outcome, code,
                            paid_on, None)
 
+    @staticmethod
+    def _check_root(tag: str) -> None:
+        ns, local = split(tag)
+        if local != ROOT or ns not in NAMESPACES:
+            raise ParseError(_l("This is not a FlussoRiversamento document (root element "
+                                "%(element)s).", element=show(local)), element=local)
+
     def __iter__(self) -> Iterator[FlowPayment]:
-        depth = 0
-        root = None
-        for event, element in events(self.stream):
-            if event == "start":
-                depth += 1
-                if depth == 1:
-                    ns, local = split(element.tag)
-                    if local != ROOT or ns not in NAMESPACES:
-                        raise ParseError(_l("This is not a FlussoRiversamento document (root "
-                                            "element %(element)s).", element=show(local)),
-                                         element=local)
-                    root = element
-                continue
-            depth -= 1
-            if depth != 1:  # only the root's children are handled (their subtrees are built)
+        """Rows from the root's children as each one completes; each is dropped from the
+        tree once read (:func:`~.xmlstream.top_level`), so memory stays constant."""
+        elements = top_level(self.stream, self._check_root)
+        next(elements)  # the root
+        rows = self._rows
+        for element in elements:
+            if element.tag in rows:
+                if not self.header_ready:
+                    self._check_header()
+                self.count += 1
+                row = self._row(element, self.count)
+                self.total += row.amount
+                yield row
                 continue
             ns, local = split(element.tag)
             if ns not in NAMESPACES:
                 raise ParseError(_l("%(where)s: the element %(element)s is in an unexpected "
                                     "namespace %(namespace)s.", where=_l("Flow header"),
                                     element=local, namespace=show(ns)), element=local)
-            if local == ROW:
-                if not self.header_ready:
-                    self._check_header()
-                self.count += 1
-                row = self._row(element, self.count)
-                self.total += row.amount
-                root.clear()  # constant memory: drop what was read
-                yield row
-            else:
-                self._header_field(local, element)
+            self._header_field(local, element)
         if not self.header_ready:
             self._check_header()
         self._check_totals()

@@ -2,12 +2,15 @@
 
 A flow's payments are streamed into a temporary staging table (``COPY`` on PostgreSQL,
 ``executemany`` elsewhere), checked there for repeated payments with one ``GROUP BY``, then
-read back in chunks joined with ``payment_notice`` (by Ente and IUV) and ``payment`` (by
-pagoPA receipt id = IUR): no query per payment. For each payment:
+matched set-based against ``payment_notice`` (by Ente and IUV) and ``payment`` (by pagoPA
+receipt id = IUR): no query per payment. For each payment:
 
 * a receipt already recorded by ``paSendRT`` with the same verbale and amount, transfer 1 and
-  an executed outcome → **matched**: one ``UPDATE … WHERE id = ANY(…)`` per chunk marks those
-  payments with the flow and its regulation date;
+  an executed outcome → **matched**: the receipts are claimed in SQL (one ``INSERT … SELECT``
+  into a second temporary table, the first line in file order claiming a receipt two lines
+  report) and marked with the flow and its regulation date by one ``UPDATE`` — a
+  heap-only-tuple update on PostgreSQL (nothing indexed changes, see migration 0018); only
+  the remaining lines are read back, in chunks;
 * a known notice without a recorded receipt (outcome 9 "without receipt", a stand-in, a lost
   ``paSendRT``) → **new**: recorded as ``paSendRT`` records a receipt
   (:func:`core.pagopa.service.record_receipt`, i.e. the ledger's
@@ -46,7 +49,6 @@ from sqlalchemy import (
     Table,
     and_,
     any_,
-    case,
     func,
     insert,
     literal,
@@ -133,6 +135,8 @@ class Stage:
 
     COLUMNS = ("line_no", "iuv", "iur", "transfer_index", "amount", "outcome", "outcome_code",
                "paid_on", "paid_at")
+    BINARY_TYPES = ("int4", "varchar", "varchar", "int2", "numeric", "varchar", "varchar",
+                    "date", "timestamptz")
 
     def __init__(self):
         self.name = f"recon_stage_{secrets.token_hex(6)}"
@@ -149,8 +153,16 @@ class Stage:
             Column("paid_at", UTCDateTime, nullable=True),
             prefixes=["TEMPORARY"],
         )
+        # The receipts the flow confirms: one row per payment, the line that claims it.
+        self.claims = Table(
+            f"{self.name}_claims", MetaData(),
+            Column("line_no", Integer, primary_key=True, autoincrement=False),
+            Column("payment_id", Integer, nullable=False),
+            prefixes=["TEMPORARY"],
+        )
         self.connection = db.session.connection()
         self.table.create(self.connection)
+        self.claims.create(self.connection)
         self.copy = _pg() and self.connection.dialect.driver == "psycopg"
 
     def write(self, rows: list[FlowPayment]) -> None:
@@ -159,7 +171,8 @@ class Stage:
         if self.copy:
             cursor = self.connection.connection.driver_connection.cursor()
             names = ", ".join(self.COLUMNS)
-            with cursor.copy(f"COPY {self.name} ({names}) FROM STDIN") as copy:
+            with cursor.copy(f"COPY {self.name} ({names}) FROM STDIN (FORMAT BINARY)") as copy:
+                copy.set_types(self.BINARY_TYPES)  # no text round trip of numbers and dates
                 write = copy.write_row
                 for row in rows:
                     write((row.line, row.iuv, row.iur, row.transfer_index, row.amount,
@@ -171,9 +184,11 @@ class Stage:
              "amount": r.amount, "outcome": r.outcome.value, "outcome_code": r.outcome_code,
              "paid_on": r.paid_on, "paid_at": r.paid_at} for r in rows])
 
-    def analyze(self) -> None:
+    def analyze(self, table: Table | None = None) -> None:
+        """Statistics for the planner (temporary tables are not analysed automatically)."""
         if _pg():
-            self.connection.exec_driver_sql(f"ANALYZE {self.name}")
+            name = (table if table is not None else self.table).name
+            self.connection.exec_driver_sql(f"ANALYZE {name}")
 
     def first_repeat(self):
         """The first payment (IUV, IUR, transfer) that appears twice, or ``None``."""
@@ -185,6 +200,7 @@ class Stage:
         return self.connection.execute(stmt).first()
 
     def drop(self) -> None:
+        self.claims.drop(self.connection)
         self.table.drop(self.connection)
 
 
@@ -237,24 +253,48 @@ class FlowMatcher:
                 .outerjoin(Payment.__table__,
                            and_(p.channel == PaymentChannel.PAGOPA, p.provider_ref == s.iur)))
 
-    def _light_query(self):
-        """Per line: the receipt's payment id and whether the line simply confirms it (the
-        common case, decided in SQL so Python only looks at the others)."""
+    def _claim_receipts(self) -> int:
+        """Claim, in one statement, every receipt a line simply confirms (the common case,
+        decided in SQL): the first line in file order claims it; a later line reporting the
+        same receipt is left to :meth:`_classify` ("already reconciled")."""
         s = self.stage.table.c
         n = PaymentNotice.__table__.c
         p = Payment.__table__.c
-        confirms = and_(p.id.is_not(None), p.ente_id == self.imp.ente_id,
-                        p.verbale_id == n.verbale_id, p.reconciliation_import_id.is_(None),
-                        p.status == PaymentStatus.CONFIRMED, p.amount == s.amount,
-                        s.transfer_index == 1, s.outcome != Outcome.REVOKED.value, s.amount > 0)
-        return (select(s.line_no, p.id.label("payment_id"),
-                       case((confirms, 1), else_=0).label("confirms"))
-                .select_from(self._joined()).order_by(s.line_no).limit(CHUNK))
+        confirming = (select(func.min(s.line_no), p.id)
+                      .select_from(self.stage.table
+                                   .join(PaymentNotice.__table__,
+                                         and_(n.ente_id == self.imp.ente_id, n.iuv == s.iuv))
+                                   .join(Payment.__table__,
+                                         and_(p.channel == PaymentChannel.PAGOPA,
+                                              p.provider_ref == s.iur)))
+                      .where(p.ente_id == self.imp.ente_id, p.verbale_id == n.verbale_id,
+                             p.reconciliation_import_id.is_(None),
+                             p.status == PaymentStatus.CONFIRMED, p.amount == s.amount,
+                             s.transfer_index == 1, s.outcome != Outcome.REVOKED.value,
+                             s.amount > 0)
+                      .group_by(p.id))
+        claims = self.stage.claims
+        claimed = db.session.execute(
+            insert(claims).from_select(["line_no", "payment_id"], confirming)).rowcount
+        if claimed:
+            self.stage.analyze(claims)
+        return claimed
+
+    def _mark_claimed(self) -> int:
+        """One ``UPDATE`` marks the claimed receipts with the flow and its regulation date."""
+        p = Payment.__table__.c
+        return db.session.execute(
+            update(Payment.__table__)
+            .where(p.id.in_(select(self.stage.claims.c.payment_id)))
+            .values(reconciliation_import_id=self.imp.id,
+                    regulation_date=self.header.regulation_date)).rowcount
 
     def _detail_query(self):
+        """The lines that claimed nothing, with what the notice and the ledger know."""
         s = self.stage.table.c
         n = PaymentNotice.__table__.c
         p = Payment.__table__.c
+        c = self.stage.claims.c
         return (select(s.line_no, s.iuv, s.iur, s.transfer_index, s.amount, s.outcome,
                        s.outcome_code, s.paid_on, s.paid_at,
                        n.id.label("notice_id"), n.verbale_id.label("notice_verbale_id"),
@@ -262,42 +302,33 @@ class FlowMatcher:
                        p.verbale_id.label("payment_verbale_id"),
                        p.amount.label("payment_amount"), p.status.label("payment_status"),
                        p.reconciliation_import_id.label("payment_import_id"))
-                .select_from(self._joined()).order_by(s.line_no))
+                .select_from(self._joined())
+                .where(~select(c.line_no).where(c.line_no == s.line_no).exists())
+                .order_by(s.line_no).limit(CHUNK))
 
     def run(self) -> Outcomes:
         self.check_repeats()
         self.stage.analyze()
-        light, detail = self._light_query(), self._detail_query()
+        claimed = self._claim_receipts()
+        if claimed:
+            self.outcomes.matched = self._mark_claimed()
+        # After the UPDATE: a receipt reported twice is now "already reconciled". In file
+        # order, so a new payment sees the ones recorded before it (the ledger's quote).
+        detail = self._detail_query()
         line = self.stage.table.c.line_no
         last = 0
         while True:
-            rows = db.session.execute(light.where(line > last)).all()
+            rows = db.session.execute(detail.where(line > last)).all()
             if not rows:
                 break
             last = rows[-1].line_no
-            matched: list[int] = []
-            claimed: set[int] = set()
-            others: list[int] = []
-            for line_no, payment_id, confirms in rows:
-                if confirms and payment_id not in claimed:
-                    matched.append(payment_id)
-                    claimed.add(payment_id)
-                else:
-                    others.append(line_no)
-            if matched:
-                db.session.execute(
-                    update(Payment.__table__).where(_id_in(Payment.__table__.c.id, matched))
-                    .values(reconciliation_import_id=self.imp.id,
-                            regulation_date=self.header.regulation_date))
-                self.outcomes.matched += len(matched)
-            if others:  # after the UPDATE: a receipt claimed twice is now "already reconciled"
-                new: list[Any] = []
-                items: list[dict[str, Any]] = []
-                for row in db.session.execute(detail.where(_id_in(line, others))):
-                    self._classify(row, new, items)
-                if new:
-                    self._record_new(new, items)
-                _insert_items(items, self.outcomes)
+            new: list[Any] = []
+            items: list[dict[str, Any]] = []
+            for row in rows:
+                self._classify(row, new, items)
+            if new:
+                self._record_new(new, items)
+            _insert_items(items, self.outcomes)
         settle_waiting_credit(self.imp)
         self.outcomes.settled = int(self.imp.status == ImportStatus.SETTLED)
         return self.outcomes

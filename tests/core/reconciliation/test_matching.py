@@ -340,3 +340,37 @@ def test_camt053_finds_its_ente_by_iban_and_ignores_debits(app):
 def test_csv_statement_needs_the_ente(app):
     with pytest.raises(ReconciliationError, match="choose it"):
         run(csv_statement([("T", "1,00", "x")]))
+
+
+@pytest.mark.parametrize("chunk", [2, 5000])
+def test_a_receipt_reported_twice_in_one_flow_is_confirmed_once(app, monkeypatch, chunk):
+    """The first line (in file order) confirms the receipt, whichever chunk the other is in;
+    the other becomes "already reconciled", and new payments and exceptions around them are
+    unaffected."""
+    monkeypatch.setattr(matching, "CHUNK", chunk)
+    ente, _, verbale, notice = fine(days_ago=10)
+    _, _, v2, n2 = fine(days_ago=10, ente=ente)
+    _, _, v3, n3 = fine(days_ago=10, ente=ente)
+    reissued = PaymentNotice(ente_id=ente.id, verbale_id=verbale.id, iuv="02444444444444444",
+                             notice_number="302444444444444444")
+    db.session.add(reissued)
+    db.session.commit()
+    first, third = receipt(verbale, "IUR-M1", "42.00"), receipt(v3, "IUR-M5", "42.00")
+    summary = run(flusso(ente, [
+        P(notice.iuv, "IUR-M1", "42.00"),  # confirms the receipt
+        P("02555555555555555", "IUR-M2", "42.00"),  # no such notice
+        P(n2.iuv, "IUR-M3", "42.00", "9"),  # no receipt: through the ledger
+        P(reissued.iuv, "IUR-M1", "42.00"),  # the same receipt again, by the other notice
+        P(n3.iuv, "IUR-M5", "42.00"),  # confirms the receipt
+    ]))
+    assert (summary.matched, summary.new, summary.exceptions) == (2, 1, 2)
+    assert summary.reasons == {"unknown_iuv": 1, "already_reconciled": 1}
+    unknown, again = _items(summary.import_id)
+    assert (unknown.line_no, again.line_no) == (2, 4)
+    assert again.payment_id == first.id
+    assert again.details == {"reported_by_import": summary.import_id}
+    for payment in (first, third):
+        assert _refresh(payment).reconciliation_import_id == summary.import_id
+    recorded = db.session.scalars(select(Payment).where(Payment.provider_ref == "IUR-M3")).one()
+    assert recorded.reconciliation_import_id == summary.import_id
+    assert recorded.verbale_id == v2.id and _refresh(n2).status == NoticeStatus.PAID

@@ -30,6 +30,12 @@ def _read(parser_cls, name: str, **kw):
         return parser, list(parser)
 
 
+def _error_of(parser_cls, data: bytes) -> ParseError:
+    with pytest.raises(ParseError) as caught:
+        list(parser_cls(io.BytesIO(data)))
+    return caught.value
+
+
 def _error(parser_cls, name: str, **kw) -> ParseError:
     with pytest.raises(ParseError) as caught:
         _read(parser_cls, name, **kw)
@@ -99,6 +105,45 @@ def test_flusso_entity_expansion_and_external_entities_are_refused(name):
     assert "not allowed" in str(error)
 
 
+@pytest.mark.parametrize("data", [
+    # UTF-16: the byte-level prolog check cannot read it, the DTD check at the first event does
+    ('<?xml version="1.0" encoding="UTF-16"?><!DOCTYPE FlussoRiversamento [<!ENTITY e "x">]>'
+     "<FlussoRiversamento><identificativoFlusso>&e;</identificativoFlusso></FlussoRiversamento>"
+     ).encode("utf-16"),
+    b'<?xml version="1.0"?>\n<!-- a comment --><!DOCTYPE FlussoRiversamento SYSTEM '
+    b'"http://127.0.0.1:9/flusso.dtd"><FlussoRiversamento/>',
+    b"<!DOCTYPE FlussoRiversamento><FlussoRiversamento/>",
+])
+@pytest.mark.parametrize("parser_cls", [FlussoParser, Camt053Parser])
+def test_a_document_type_declaration_is_refused_however_written(data, parser_cls):
+    with pytest.raises(ParseError) as caught:
+        list(parser_cls(io.BytesIO(data)))
+    assert caught.value.element == "DOCTYPE" and "not allowed" in str(caught.value)
+
+
+def test_an_undeclared_entity_is_not_well_formed():
+    data = (SAMPLES / "flusso_ok.xml").read_bytes().replace(b"IUR-0001", b"&ent;", 1)
+    error = _error_of(FlussoParser, data)
+    assert "not well-formed XML" in str(error) and "Entity 'ent' not defined" in str(error)
+    assert error.line is not None and error.line > 1
+
+
+def test_flusso_with_a_long_prolog_and_small_reads(monkeypatch):
+    """The root's tag is not in the first bytes read: the parser finds it from the tree."""
+    import core.reconciliation.xmlstream as xmlstream
+
+    monkeypatch.setattr(xmlstream, "READ", 100)
+    data = (SAMPLES / "flusso_ok.xml").read_bytes()
+    head, _, body = data.partition(b"?>")
+    long_prolog = head + b"?>\n<!--" + b" padding" * 10_000 + b" -->" + body
+    parser = FlussoParser(io.BytesIO(long_prolog))
+    rows = list(parser)
+    assert [r.iur for r in rows] == ["IUR-0001", "IUR-0002", "IUR-0003"]
+    assert parser.header.flow_id == "2026-01-15UNCRITMMXXX-S000001"
+    with pytest.raises(ParseError, match="not a FlussoRiversamento"):
+        list(FlussoParser(io.BytesIO(b"<!--" + b" padding" * 10_000 + b" --><Document/>")))
+
+
 def test_flusso_bad_outcome_code():
     error = _error(FlussoParser, "flusso_bad_outcome.xml")
     assert error.element == "codiceEsitoSingoloPagamento" and "Payment no. 2" in str(error)
@@ -119,8 +164,12 @@ def test_flusso_refuses_another_document():
     assert "not a FlussoRiversamento" in str(error)
 
 
-def test_flusso_streams_with_constant_memory():
-    """The tree never holds more than the record being read."""
+def test_flusso_streams_with_constant_memory(monkeypatch):
+    """The tree never holds more than one read's worth of records: each is dropped once
+    read (here a read is 1 KB, about three records; the document has 3,000)."""
+    import core.reconciliation.flusso as flusso_module
+    import core.reconciliation.xmlstream as xmlstream
+
     payment = ("<datiSingoliPagamenti><identificativoUnivocoVersamento>{n:017d}"
                "</identificativoUnivocoVersamento><identificativoUnivocoRiscossione>R{n}"
                "</identificativoUnivocoRiscossione><singoloImportoPagato>1.00</singoloImportoPagato>"
@@ -134,24 +183,22 @@ def test_flusso_streams_with_constant_memory():
            "<dataRegolamento>2026-01-02</dataRegolamento>"
            f"<numeroTotalePagamenti>{n}</numeroTotalePagamenti>"
            f"<importoTotalePagamenti>{n}.00</importoTotalePagamenti>{body}</FlussoRiversamento>")
-    parser = FlussoParser(io.BytesIO(doc.encode()))
+    monkeypatch.setattr(xmlstream, "READ", 1024)
+    real_top_level = flusso_module.top_level
     sizes = []
-    import core.reconciliation.flusso as flusso_module
 
-    real_events = flusso_module.events
+    def spying(stream, check_root):
+        elements = real_top_level(stream, check_root)
+        root = next(elements)
+        yield root
+        for element in elements:
+            sizes.append(len(root))  # the records the tree holds, this one included
+            yield element
 
-    def spying(stream):
-        for event, element in real_events(stream):
-            if event == "start" and sizes == []:
-                sizes.append(element)  # the root
-            yield event, element
-
-    flusso_module.events = spying
-    try:
-        counts = [len(sizes[0]) for _ in parser]
-    finally:
-        flusso_module.events = real_events
-    assert len(counts) == n and max(counts) <= 8  # header children at most, never the rows
+    monkeypatch.setattr(flusso_module, "top_level", spying)
+    rows = list(FlussoParser(io.BytesIO(doc.encode())))
+    assert len(rows) == n and rows[-1].iuv == f"{n - 1:017d}"
+    assert max(sizes) <= 8  # header elements or a few records, never the document
 
 
 # -- FdR 3 -------------------------------------------------------------------------------------

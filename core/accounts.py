@@ -19,7 +19,6 @@ from core import audit, db, pagecache
 from core.models import (
     AccessCredential,
     Person,
-    PersonKind,
     StaffRole,
     StaffUser,
     new_session_token,
@@ -56,8 +55,7 @@ class CitizenPrincipal(UserMixin):
     def from_row(cls, row, provider: str = "codes") -> CitizenPrincipal:
         """From the columns :func:`load_citizen` selects (no ORM objects loaded)."""
         principal = cls.__new__(cls)
-        name = (row.company_name if row.kind == PersonKind.LEGAL
-                else f"{row.first_name} {row.last_name}".strip())
+        name = Person.name_of(row.kind, row.first_name, row.last_name, row.company_name)
         principal._set(row.id, row.person_id, row.session_token, row.ente_id, str(row.language),
                        name, provider)
         return principal

@@ -441,10 +441,9 @@ def _pending(sess: Session) -> _Pending:
 def _models():
     from core import models as m
 
-    people = (m.Person,)
     verbale_children = (m.VerbaleViolation, m.VerbaleCost, m.Evidence, m.Payment)
     reference = (m.Ente, m.ViolationType)
-    return m.Verbale, people, verbale_children, reference
+    return m.Verbale, m.Person, m.AccessCredential, verbale_children, reference
 
 
 def _values(state, attr: str) -> list[int]:
@@ -458,9 +457,7 @@ def _values(state, attr: str) -> list[int]:
 def _note(sess: Session, objects: Iterable[object]) -> None:
     from sqlalchemy import inspect
 
-    verbale_cls, people, children, reference = _models()
-    from core.models import AccessCredential as credential_cls
-
+    verbale_cls, person_cls, credential_cls, children, reference = _models()
     pending = None
     for obj in objects:
         if isinstance(obj, verbale_cls):
@@ -477,7 +474,7 @@ def _note(sess: Session, objects: Iterable[object]) -> None:
                 pending.people.update(i for i in (verbale.offender_id, verbale.owner_id) if i)
             else:
                 pending.verbali.update(_values(inspect(obj), "verbale_id"))
-        elif isinstance(obj, people):
+        elif isinstance(obj, person_cls):
             if obj.id is not None:
                 (pending := pending or _pending(sess)).people.add(obj.id)
         elif isinstance(obj, credential_cls):  # a new session token, a lock: sessions change

@@ -81,6 +81,11 @@ class Person(Base):
 
     @property
     def display_name(self) -> str:
-        if self.kind == PersonKind.LEGAL:
-            return self.company_name
-        return f"{self.first_name} {self.last_name}".strip()
+        return self.name_of(self.kind, self.first_name, self.last_name, self.company_name)
+
+    @staticmethod
+    def name_of(kind: str, first_name: str, last_name: str, company_name: str) -> str:
+        """The name shown for a person (also from bare columns, without loading a Person)."""
+        if kind == PersonKind.LEGAL:
+            return company_name
+        return f"{first_name} {last_name}".strip()
